@@ -1,0 +1,95 @@
+package org.bastionforest.api.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The service's whole configuration, as loaded by {@link ConfigLoader} from the embedded defaults,
+ * an optional {@code bastion.yaml} and {@code BASTION_*} environment variables, and validated.
+ *
+ * <p>Every key is documented in {@code default-bastion.yaml} (next to this class) and in {@code
+ * docs/configuration.md}. Immutable and thread-safe; {@code toString()} shows no secret.
+ */
+public record BastionConfig(
+        String dataDir,
+        Production production,
+        Bastion bastion,
+        Database database,
+        Kdc kdc,
+        Rest rest,
+        Admin admin) {
+
+    /** Which kind of production directory is read. */
+    public enum ProductionKind {
+        @JsonProperty("demo")
+        DEMO,
+        @JsonProperty("ad")
+        AD,
+        @JsonProperty("ldap")
+        LDAP
+    }
+
+    /** Which kind of bastion directory is written. */
+    public enum BastionKind {
+        @JsonProperty("embedded")
+        EMBEDDED,
+        @JsonProperty("ad")
+        AD,
+        @JsonProperty("ldap")
+        LDAP
+    }
+
+    /** How the REST API is served. */
+    public enum TlsMode {
+        @JsonProperty("self-signed")
+        SELF_SIGNED,
+        @JsonProperty("keystore")
+        KEYSTORE,
+        @JsonProperty("none")
+        NONE
+    }
+
+    public record Production(
+            ProductionKind kind,
+            List<String> urls,
+            String bindDn,
+            Secret bindPassword,
+            String bindPasswordFile,
+            List<String> baseDns,
+            String caFile,
+            Endpoint demo) {}
+
+    public record Bastion(
+            BastionKind kind,
+            String rootDn,
+            String url,
+            String bindDn,
+            Secret bindPassword,
+            String bindPasswordFile,
+            String caFile,
+            EmbeddedDirectory embedded) {}
+
+    public record EmbeddedDirectory(String host, int ldapPort, int ldapsPort) {}
+
+    public record Endpoint(String host, int port) {}
+
+    public record Database(
+            String url, String username, Secret password, String passwordFile, int maxPoolSize) {
+
+        /** True when the embedded HSQLDB file database under the data directory is used. */
+        public boolean embedded() {
+            return url.isEmpty();
+        }
+    }
+
+    public record Kdc(String realm, String host, int tcpPort, int udpPort) {}
+
+    public record Rest(String host, int port, Tls tls, Management management) {}
+
+    public record Tls(
+            TlsMode mode, String keystore, String keystoreType, String keystorePasswordFile) {}
+
+    public record Management(boolean enabled, int port) {}
+
+    public record Admin(String group) {}
+}
