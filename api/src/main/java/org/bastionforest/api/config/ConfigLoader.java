@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -129,9 +128,7 @@ public final class ConfigLoader {
 
     private static void checkKnownKeys(JsonNode user, JsonNode defaults, String prefix)
             throws ConfigException {
-        Iterator<Map.Entry<String, JsonNode>> fields = user.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : user.properties()) {
             String key = prefix + field.getKey();
             JsonNode known = defaults.get(field.getKey());
             if (known == null) {
@@ -160,8 +157,8 @@ public final class ConfigLoader {
     }
 
     private static void merge(ObjectNode target, JsonNode overlay) {
-        overlay.fields()
-                .forEachRemaining(
+        overlay.properties()
+                .forEach(
                         e -> {
                             JsonNode existing = target.get(e.getKey());
                             if (existing != null
@@ -224,8 +221,8 @@ public final class ConfigLoader {
     }
 
     private static void collectLeaves(JsonNode node, String prefix, List<String> out) {
-        node.fields()
-                .forEachRemaining(
+        node.properties()
+                .forEach(
                         e -> {
                             if (e.getValue().isObject()) {
                                 collectLeaves(e.getValue(), prefix + e.getKey() + ".", out);
