@@ -122,6 +122,10 @@ public final class Database implements AutoCloseable {
                             .failOnMissingLocations(true)
                             .validateMigrationNaming(true)
                             .cleanDisabled(true)
+                            // a schema newer than this build (or with migrations this build does
+                            // not know) stops the start instead of being used blindly
+                            .ignoreMigrationPatterns(new String[0])
+                            .validateOnMigrate(true)
                             .load();
             MigrateResult result = flyway.migrate();
             LOG.info(

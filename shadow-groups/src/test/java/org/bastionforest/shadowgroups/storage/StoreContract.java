@@ -101,6 +101,48 @@ abstract class StoreContract {
     }
 
     @Test
+    void open_whenSchemaIsNewerThanThisBuild_thenRefusedAndNothingChanged() throws Exception {
+        db.inTransaction(
+                c -> {
+                    try (var st =
+                            c.prepareStatement(
+                                    "INSERT INTO \"flyway_schema_history\" (\"installed_rank\","
+                                            + " \"version\", \"description\", \"type\","
+                                            + " \"script\", \"checksum\", \"installed_by\","
+                                            + " \"execution_time\", \"success\") VALUES (999,"
+                                            + " '999', 'from a newer build', 'SQL',"
+                                            + " 'V999__future.sql', 1, 'test', 1, TRUE)")) {
+                        return st.executeUpdate();
+                    }
+                });
+        int historyRows = count("\"flyway_schema_history\"");
+        db.close();
+        db = null;
+
+        assertThatThrownBy(() -> Database.open(options))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("migrating the schema");
+
+        // nothing was migrated; once the future migration is gone the database opens again
+        try (var c =
+                        java.sql.DriverManager.getConnection(
+                                options.jdbcUrl(), options.username(), options.password());
+                var st = c.createStatement()) {
+            try (var rs = st.executeQuery("SELECT COUNT(*) FROM \"flyway_schema_history\"")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(historyRows);
+            }
+            st.executeUpdate(
+                    "DELETE FROM \"flyway_schema_history\" WHERE \"installed_rank\" = 999");
+            if (expectedVendor() == Vendor.HSQLDB) {
+                st.execute("SHUTDOWN");
+            }
+        }
+        db = Database.open(options);
+        assertThat(db.schemaVersion()).isEqualTo(EXPECTED_SCHEMA_VERSION);
+    }
+
+    @Test
     void installation_whenAskedRepeatedly_thenSameIdAndCreationTimeFromTheClock() throws Exception {
         Instant now = Instant.parse("2026-03-01T10:15:30.123456Z");
         Clock clock = Clock.fixed(now, ZoneOffset.ofHours(5));
