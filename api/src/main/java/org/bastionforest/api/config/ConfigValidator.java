@@ -104,10 +104,10 @@ final class ConfigValidator {
     }
 
     private static Database database(Database d) throws ConfigException {
-        if (d.maxPoolSize() < 1 || d.maxPoolSize() > 200) {
+        if (d.maxPoolSize() < 1 || d.maxPoolSize() > 100) {
             throw new ConfigException(
                     "database.max-pool-size",
-                    "must be between 1 and 200 (was " + d.maxPoolSize() + ")");
+                    "must be between 1 and 100 (was " + d.maxPoolSize() + ")");
         }
         if (d.embedded()) {
             if (!d.username().isEmpty() || !d.password().isEmpty() || !d.passwordFile().isEmpty()) {

@@ -109,7 +109,7 @@ class ConfigLoaderTest {
                 "bad admin group    | 'admin:\n  group: \"\"\n'                   | admin.group | is required",
                 "bad jdbc url       | 'database:\n  url: jdbc:mysql://h/db\n'     | database.url | jdbc:postgresql",
                 "password in url    | 'database:\n  url: jdbc:postgresql://h/db?password=x\n' | database.url | must not contain the password",
-                "pool size zero     | 'database:\n  max-pool-size: 0\n'           | database.max-pool-size | between 1 and 200",
+                "pool size zero     | 'database:\n  max-pool-size: 0\n'           | database.max-pool-size | between 1 and 100",
                 "lower-case realm   | 'kdc:\n  realm: priv.example\n'             | kdc.realm | upper-case",
                 "plain http public  | 'rest:\n  host: 0.0.0.0\n  tls:\n    mode: none\n' | rest.tls.mode | loopback",
                 "embedded not lo    | 'bastion:\n  embedded:\n    host: 10.0.0.1\n' | bastion.embedded.host | loopback",
