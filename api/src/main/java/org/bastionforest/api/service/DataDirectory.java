@@ -84,7 +84,8 @@ public final class DataDirectory {
             String value = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
             Path tmp = Files.createTempFile(file.getParent(), name, ".tmp");
             restrict(tmp, OWNER_FILE);
-            Files.writeString(tmp, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.SYNC);
+            // no trailing newline: tools such as ldapsearch -y read the file byte for byte
+            Files.writeString(tmp, value, StandardCharsets.UTF_8, StandardOpenOption.SYNC);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException raced) {

@@ -33,6 +33,9 @@ class DataDirectoryTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
         assertThat(data.secret("y.password")).isNotEqualTo(first);
+        assertThat(Files.readString(file))
+                .as("no newline: ldapsearch -y reads it verbatim")
+                .isEqualTo(first.reveal());
     }
 
     @Test

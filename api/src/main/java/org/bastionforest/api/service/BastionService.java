@@ -1,0 +1,417 @@
+package org.bastionforest.api.service;
+
+import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPURL;
+import com.unboundid.ldap.sdk.RDN;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bastionforest.api.config.BastionConfig;
+import org.bastionforest.api.config.BastionConfig.BastionKind;
+import org.bastionforest.api.config.BastionConfig.ProductionKind;
+import org.bastionforest.api.config.BastionConfig.TlsMode;
+import org.bastionforest.api.config.ConfigException;
+import org.bastionforest.api.config.Secret;
+import org.bastionforest.api.http.HealthResource;
+import org.bastionforest.api.http.HttpServers;
+import org.bastionforest.api.http.Services;
+import org.bastionforest.api.http.VersionResource;
+import org.bastionforest.api.tls.TlsMaterial;
+import org.bastionforest.ldapsync.connect.LdapEndpoint;
+import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
+import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
+import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectoryOptions;
+import org.bastionforest.ldapsync.embedded.EmbeddedDemoProductionDirectory;
+import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
+import org.bastionforest.shadowgroups.errors.StorageException;
+import org.bastionforest.shadowgroups.storage.Database;
+import org.bastionforest.shadowgroups.storage.DatabaseOptions;
+import org.bastionforest.shadowgroups.storage.Installation;
+import org.bastionforest.shadowgroups.storage.InstallationStore;
+import org.bastionforest.testldif.Fixtures;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: starts its components in order (data directory, TLS, database, bastion
+ * directory, production directory, HTTP), registers each one's health, and stops them in reverse.
+ * This is the one place where the modules are wired together.
+ *
+ * <pre>{@code
+ * try (BastionService service = BastionService.start(config)) {
+ *     System.out.println(service.summary());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: {@link #close()} may be called from a shutdown hook while other threads serve.
+ */
+public final class BastionService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BastionService.class);
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
+    static final String BASTION_ADMIN_SECRET = "bastion-directory-admin.password";
+    static final String TLS_PIN_SECRET = "tls-keystore.password";
+
+    private final BastionConfig config;
+    private final HealthRegistry health = new HealthRegistry();
+    private final Deque<Component> started = new ArrayDeque<>();
+    private final List<String> summary = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private DataDirectory data;
+    private TlsMaterial tls;
+    private Database database;
+    private Installation installation;
+
+    private BastionService(BastionConfig config) {
+        this.config = config;
+    }
+
+    /** A started component and how to stop it. */
+    private record Component(String name, AutoCloseable closeable) {}
+
+    /**
+     * Starts every component. On failure, what was started is stopped again before the exception is
+     * thrown.
+     *
+     * @throws ConfigException when the configuration is valid but unusable (e.g. the data directory
+     *     cannot be created)
+     * @throws StartupException when a component cannot start
+     */
+    public static BastionService start(BastionConfig config)
+            throws ConfigException, StartupException {
+        BastionService service = new BastionService(config);
+        try {
+            service.startAll();
+            LOG.info("service.started: {}", String.join("; ", service.summary));
+            return service;
+        } catch (ConfigException | StartupException | RuntimeException e) {
+            service.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws ConfigException, StartupException {
+        data = DataDirectory.open(Path.of(config.dataDir()));
+        summary.add("data directory      " + data.root());
+        tls = startTls();
+        startDatabase();
+        startBastionDirectory();
+        startProductionDirectory();
+        startHttp();
+    }
+
+    private TlsMaterial startTls() throws StartupException {
+        BastionConfig.Tls c = config.rest().tls();
+        try {
+            if (c.mode() == TlsMode.KEYSTORE) {
+                Secret pin =
+                        Secret.of(
+                                java.nio.file.Files.readString(Path.of(c.keystorePasswordFile()))
+                                        .strip());
+                return TlsMaterial.load(Path.of(c.keystore()), c.keystoreType(), pin);
+            }
+            // self-signed, and also with mode none: the embedded directory's LDAPS still needs one
+            return TlsMaterial.selfSigned(
+                    data.directory("tls"),
+                    data.secret(TLS_PIN_SECRET),
+                    List.of(config.rest().host()));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new StartupException("TLS material: " + e.getMessage(), e);
+        }
+    }
+
+    private void startDatabase() throws StartupException {
+        BastionConfig.Database c = config.database();
+        DatabaseOptions options =
+                c.embedded()
+                        ? DatabaseOptions.embedded(data.root())
+                        : new DatabaseOptions(
+                                c.url(),
+                                c.username(),
+                                c.password().reveal(),
+                                c.maxPoolSize(),
+                                Duration.ofSeconds(10));
+        try {
+            database = Database.open(options);
+            started.push(new Component("database", database));
+            installation = new InstallationStore(database, Clock.systemUTC()).installation();
+            String schema = database.schemaVersion();
+            health.register("database", () -> toComponentHealth(database.check(CHECK_TIMEOUT)));
+            summary.add(
+                    "database            "
+                            + (c.embedded()
+                                    ? "embedded "
+                                            + database.vendor()
+                                            + " "
+                                            + data.root().resolve("db")
+                                    : database.vendor() + " " + options.jdbcUrl())
+                            + " (schema "
+                            + schema
+                            + ")");
+        } catch (StorageException e) {
+            throw new StartupException("database: " + e.getMessage(), e);
+        }
+    }
+
+    private void startBastionDirectory() throws StartupException {
+        BastionConfig.Bastion c = config.bastion();
+        if (c.kind() == BastionKind.EMBEDDED) {
+            startEmbeddedBastion(c);
+            return;
+        }
+        LdapEndpoint endpoint =
+                external("bastion", List.of(c.url()), c.bindDn(), c.bindPassword(), c.caFile());
+        started.push(new Component("bastion directory", endpoint));
+        health.register("bastionDirectory", () -> check(endpoint::check));
+        summary.add(
+                "bastion directory   "
+                        + c.kind().name().toLowerCase()
+                        + " "
+                        + c.url()
+                        + "  root "
+                        + c.rootDn());
+    }
+
+    private void startProductionDirectory() throws StartupException {
+        BastionConfig.Production c = config.production();
+        if (c.kind() == ProductionKind.DEMO) {
+            startDemoProduction(c);
+            return;
+        }
+        LdapEndpoint endpoint =
+                external("production", c.urls(), c.bindDn(), c.bindPassword(), c.caFile());
+        started.push(new Component("production directory", endpoint));
+        health.register("productionDirectory", () -> check(endpoint::check));
+        summary.add(
+                "production          "
+                        + c.kind().name().toLowerCase()
+                        + " "
+                        + String.join(", ", c.urls()));
+    }
+
+    private void startEmbeddedBastion(BastionConfig.Bastion c) throws StartupException {
+        try {
+            DN root = new DN(c.rootDn());
+            EmbeddedBastionDirectoryOptions options =
+                    new EmbeddedBastionDirectoryOptions(
+                            root,
+                            c.embedded().host(),
+                            c.embedded().ldapPort(),
+                            c.embedded().ldapsPort(),
+                            Optional.of(tls.sslContext()),
+                            data.directory("bastion-directory"),
+                            new DN(new RDN("CN", "bastion-admin"), root),
+                            data.secret(BASTION_ADMIN_SECRET).chars());
+            EmbeddedBastionDirectory directory = EmbeddedBastionDirectory.start(options);
+            started.push(new Component("bastion directory", directory));
+            health.register("bastionDirectory", () -> check(directory::check));
+            String host = c.embedded().host();
+            summary.add(
+                    "bastion directory   ldap://"
+                            + host
+                            + ":"
+                            + directory.ldapPort()
+                            + "  ldaps://"
+                            + host
+                            + ":"
+                            + directory.ldapsPort()
+                            + "  root "
+                            + root
+                            + "  (admin "
+                            + options.adminDn()
+                            + ", password in "
+                            + data.root().resolve("secrets").resolve(BASTION_ADMIN_SECRET)
+                            + ")");
+        } catch (LDAPException | IOException e) {
+            throw new StartupException("bastion directory: " + e.getMessage(), e);
+        } catch (DirectoryUnavailableException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+    }
+
+    private void startDemoProduction(BastionConfig.Production c) throws StartupException {
+        try (InputStream ldif = Fixtures.open(Fixtures.DEMO_AD_FOREST)) {
+            EmbeddedDemoProductionDirectory demo =
+                    EmbeddedDemoProductionDirectory.start(
+                            new DN(Fixtures.DEMO_ROOT), c.demo().host(), c.demo().port(), ldif);
+            started.push(new Component("demo production directory", demo));
+            health.register(
+                    "productionDirectory",
+                    () ->
+                            check(
+                                    () ->
+                                            demo.check(
+                                                    Fixtures.DEMO_SYNC_ACCOUNT_DN,
+                                                    Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)));
+            summary.add(
+                    "production (demo)   ldap://"
+                            + c.demo().host()
+                            + ":"
+                            + demo.port()
+                            + "  root "
+                            + Fixtures.DEMO_ROOT
+                            + "  (read-only demo data: see test-ldif/README.md)");
+        } catch (LDAPException | IOException e) {
+            throw new StartupException("demo production directory: " + e.getMessage(), e);
+        } catch (DirectoryUnavailableException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+    }
+
+    /** A directory's own probe. */
+    private interface Probe {
+        String check() throws DirectoryUnavailableException;
+    }
+
+    private static ComponentHealth check(Probe probe) {
+        try {
+            return ComponentHealth.up(probe.check());
+        } catch (DirectoryUnavailableException e) {
+            return ComponentHealth.down(e.getMessage());
+        }
+    }
+
+    private LdapEndpoint external(
+            String which, List<String> urls, String bindDn, Secret password, String caFile)
+            throws StartupException {
+        try {
+            List<LDAPURL> parsed = new ArrayList<>();
+            for (String url : urls) {
+                parsed.add(new LDAPURL(url));
+            }
+            return LdapEndpoint.open(
+                    new LdapEndpointOptions(
+                            parsed,
+                            new DN(bindDn),
+                            password.chars(),
+                            caFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(caFile)),
+                            Duration.ofSeconds(5),
+                            Duration.ofSeconds(30),
+                            8));
+        } catch (LDAPException e) {
+            throw new StartupException(which + " directory: invalid URL or DN", e);
+        } catch (DirectoryUnavailableException e) {
+            throw new StartupException(which + " directory: " + e.getMessage(), e);
+        }
+    }
+
+    private void startHttp() throws StartupException {
+        VersionResource.VersionInfo version =
+                new VersionResource.VersionInfo(
+                        "Bastion Forest",
+                        productVersion(),
+                        installation.id().toString(),
+                        schemaVersion(),
+                        System.getProperty("java.version"));
+        Services services =
+                new Services()
+                        .add(HealthRegistry.class, health)
+                        .add(VersionResource.VersionInfo.class, version);
+        List<Class<?>> resources = List.of(HealthResource.class, VersionResource.class);
+        BastionConfig.Rest rest = config.rest();
+        try {
+            ResourceConfig api = HttpServers.application(resources, services);
+            boolean plain = rest.tls().mode() == TlsMode.NONE;
+            HttpServer server =
+                    HttpServers.start(
+                            rest.host(), rest.port(), api, plain ? null : tls.sslContext());
+            started.push(new Component("REST API", server::shutdownNow));
+            summary.add(
+                    "REST API            "
+                            + (plain ? "http" : "https")
+                            + "://"
+                            + rest.host()
+                            + ":"
+                            + HttpServers.port(server));
+            if (rest.management().enabled()) {
+                HttpServer management =
+                        HttpServers.start(
+                                "127.0.0.1",
+                                rest.management().port(),
+                                HttpServers.application(resources, services),
+                                null);
+                started.push(new Component("management", management::shutdownNow));
+                summary.add(
+                        "management          http://127.0.0.1:"
+                                + HttpServers.port(management)
+                                + "  (/health, /version)");
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StartupException("HTTP: cannot listen: " + e.getMessage(), e);
+        }
+    }
+
+    private String schemaVersion() {
+        try {
+            return database.schemaVersion();
+        } catch (StorageException e) {
+            return "unknown";
+        }
+    }
+
+    private static ComponentHealth toComponentHealth(
+            org.bastionforest.shadowgroups.storage.Health h) {
+        return h.isUp() ? ComponentHealth.up(h.detail()) : ComponentHealth.down(h.detail());
+    }
+
+    /** The product version from the build. */
+    public static String productVersion() {
+        try (InputStream in =
+                BastionService.class.getResourceAsStream(
+                        "/org/bastionforest/api/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The health of every component, now. */
+    public HealthRegistry health() {
+        return health;
+    }
+
+    /** What is running where: one line per component, for the console at start. */
+    public String summary() {
+        return "Bastion Forest "
+                + productVersion()
+                + " started (installation "
+                + (installation == null ? "?" : installation.id())
+                + ")\n  "
+                + String.join("\n  ", summary);
+    }
+
+    /** Stops every started component in reverse order; safe to call more than once. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        while (!started.isEmpty()) {
+            Component c = started.pop();
+            try {
+                c.closeable().close();
+            } catch (Exception e) {
+                LOG.warn("service.stop.failed: {}", c.name(), e);
+            }
+        }
+        LOG.info("service.stopped");
+    }
+}
