@@ -41,6 +41,11 @@ public final class ExternalTools {
      *     /usr/lib/postgresql/15/bin/postgres})
      */
     public static Path require(String command, String debianPackage, String... extraLocations) {
+        return require(inCi(), command, debianPackage, extraLocations);
+    }
+
+    static Path require(
+            boolean ci, String command, String debianPackage, String... extraLocations) {
         Optional<Path> found = find(command, extraLocations);
         if (found.isPresent()) {
             return found.get();
@@ -51,7 +56,7 @@ public final class ExternalTools {
                         + "' is not installed: run 'apt-get install "
                         + debianPackage
                         + "' (or .ci/install-packages) to run this test";
-        if (inCi()) {
+        if (ci) {
             Assertions.fail(message + " [CI=true: missing tools fail instead of skipping]");
         }
         Assumptions.abort(message);
