@@ -1,0 +1,525 @@
+package org.bastionforest.shadowgroups.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.bastionforest.shadowgroups.audit.ChainVerification.Kind;
+import org.bastionforest.shadowgroups.audit.ChainVerification.Problem;
+import org.bastionforest.shadowgroups.errors.StorageException;
+import org.bastionforest.shadowgroups.storage.Database;
+
+/**
+ * The audit log: an append-only, hash-chained list of {@link AuditEvent}s in the database.
+ *
+ * <p><b>Append</b> inside the transaction that makes the change ({@link #append(Connection,
+ * AuditEvent)}), so that the change and its event commit or roll back together. Each appended event
+ * gets the next position ({@code seq}) and stores the hash of the event before it; its own hash is
+ * the SHA-256 of its canonical form (a JSON array of every stored field, the previous hash
+ * included). Appends are serialized by updating the one chain-head row first (a row lock held until
+ * the transaction ends), so concurrent writers, on one node or many, never fork the chain.
+ *
+ * <p><b>Verify</b> ({@link #verify()}) recomputes every hash (an edited event), follows the chain
+ * from its start by the stored previous hashes (a missing event, a reordered event) and compares
+ * the end with the chain head (events removed at the end). Someone who can write the database can
+ * rewrite the whole chain from an edited event on; anchoring the head elsewhere (export it, sign
+ * it) is what catches that.
+ *
+ * <pre>{@code
+ * db.inTransaction(c -> {
+ *     // ... change state ...
+ *     audit.append(c, AuditEvent.of("grant.closed", clock.instant(), "alice").withGroup("sql-admins"));
+ *     return null;
+ * });
+ * ChainVerification v = audit.verify(); // v.intact()
+ * }</pre>
+ *
+ * <p>Thread-safe; immutable.
+ */
+public final class AuditLog {
+    /** The previous hash of the first event. */
+    public static final String GENESIS = "0".repeat(64);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<TreeMap<String, String>> DETAILS = new TypeReference<>() {};
+    private static final String COLUMNS =
+            "seq, event_id, occurred_at, event_type, actor, subject_user, group_id, request_id,"
+                    + " details, prev_hash, hash";
+
+    private final Database database;
+
+    /**
+     * @param database where the log is kept
+     */
+    public AuditLog(Database database) {
+        this.database = Objects.requireNonNull(database, "database");
+    }
+
+    /**
+     * Appends {@code event} in the caller's transaction on {@code c}. Call it after the statements
+     * that change state: it locks the chain head until the transaction ends.
+     *
+     * @return the stored record
+     * @throws SQLException if the database failed (the caller's transaction then rolls back)
+     */
+    public AuditRecord append(Connection c, AuditEvent event) throws SQLException {
+        Objects.requireNonNull(event, "event");
+        try (PreparedStatement lock =
+                c.prepareStatement(
+                        "UPDATE audit_chain_head SET last_seq = last_seq + 1 WHERE singleton = 1")) {
+            if (lock.executeUpdate() != 1) {
+                throw new SQLException("audit chain head row is missing");
+            }
+        }
+        long seq;
+        String prevHash;
+        try (PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT last_seq, last_hash FROM audit_chain_head"
+                                        + " WHERE singleton = 1");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            seq = rs.getLong(1);
+            prevHash = rs.getString(2);
+        }
+        UUID eventId = UUID.randomUUID();
+        String details = json(event.details());
+        String hash = hash(eventId, event, details, prevHash);
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO audit_events ("
+                                + COLUMNS
+                                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, seq);
+            ps.setObject(2, eventId);
+            ps.setObject(3, event.occurredAt().atOffset(ZoneOffset.UTC));
+            ps.setString(4, event.type());
+            ps.setString(5, event.actor());
+            ps.setString(6, event.subjectUser().orElse(null));
+            ps.setString(7, event.groupId().orElse(null));
+            ps.setObject(8, event.requestId().orElse(null));
+            ps.setString(9, details);
+            ps.setString(10, prevHash);
+            ps.setString(11, hash);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE audit_chain_head SET last_hash = ? WHERE singleton = 1")) {
+            ps.setString(1, hash);
+            ps.executeUpdate();
+        }
+        return new AuditRecord(seq, eventId, event, prevHash, hash);
+    }
+
+    /**
+     * Appends {@code event} in a transaction of its own (for events that record no other change,
+     * such as a failed MFA attempt).
+     *
+     * @throws StorageException if the database failed
+     */
+    public AuditRecord append(AuditEvent event) throws StorageException {
+        return database.inTransaction(c -> append(c, event));
+    }
+
+    /**
+     * Checks the whole chain. Reads every event into memory (about 1 KB each).
+     *
+     * @throws StorageException if the database failed
+     */
+    public ChainVerification verify() throws StorageException {
+        return database.inTransaction(AuditLog::verify);
+    }
+
+    private static ChainVerification verify(Connection c) throws SQLException {
+        long headSeq;
+        String headHash;
+        try (PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT last_seq, last_hash FROM audit_chain_head"
+                                        + " WHERE singleton = 1");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            headSeq = rs.getLong(1);
+            headHash = rs.getString(2);
+        }
+        List<Stored> rows = new ArrayList<>();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM audit_events WHERE seq <= ? ORDER BY seq")) {
+            ps.setLong(1, headSeq);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(read(rs));
+                }
+            }
+        }
+        List<Problem> problems = new ArrayList<>();
+        // 1. every event's own hash
+        for (Stored row : rows) {
+            String recomputed =
+                    hash(
+                            row.record.eventId(),
+                            row.record.event(),
+                            row.details,
+                            row.record.prevHash());
+            if (!recomputed.equals(row.record.hash())) {
+                problems.add(
+                        new Problem(
+                                Kind.EDITED,
+                                row.record.seq(),
+                                Optional.of(row.record.eventId()),
+                                "event at seq "
+                                        + row.record.seq()
+                                        + " was changed: its fields no longer match its hash"));
+            }
+        }
+        // 2. follow the chain by the stored previous hashes
+        Map<String, List<Stored>> successors = new HashMap<>();
+        Set<String> hashes = new HashSet<>();
+        for (Stored row : rows) {
+            successors.computeIfAbsent(row.record.prevHash(), k -> new ArrayList<>()).add(row);
+            hashes.add(row.record.hash());
+        }
+        List<Stored> chain = new ArrayList<>();
+        Set<Long> visited = new HashSet<>();
+        String current = GENESIS;
+        while (chain.size() < rows.size()) {
+            Stored next = firstUnvisited(successors.get(current), visited);
+            if (next == null) {
+                // the chain breaks: resume at the earliest event whose predecessor is not stored
+                next = resumePoint(rows, visited, hashes);
+                Stored before = chain.isEmpty() ? null : chain.get(chain.size() - 1);
+                problems.add(
+                        new Problem(
+                                Kind.REMOVED,
+                                next.record.seq(),
+                                Optional.of(next.record.eventId()),
+                                "event(s) missing before the event at seq "
+                                        + next.record.seq()
+                                        + (before == null
+                                                ? " (the first event does not start the chain)"
+                                                : " (after the event at seq "
+                                                        + before.record.seq()
+                                                        + ")")));
+            }
+            visited.add(next.record.seq());
+            chain.add(next);
+            current = next.record.hash();
+        }
+        // 3. the stored order must be the chain order
+        for (int i = 0; i < rows.size(); i++) {
+            Stored stored = rows.get(i);
+            Stored expected = chain.get(i);
+            if (stored != expected) {
+                problems.add(
+                        new Problem(
+                                Kind.REORDERED,
+                                stored.record.seq(),
+                                Optional.of(stored.record.eventId()),
+                                "event at seq "
+                                        + stored.record.seq()
+                                        + " is out of order: the chain puts the event at seq "
+                                        + expected.record.seq()
+                                        + " in its place"));
+            }
+        }
+        // 4. the end of the chain must be the head
+        String lastHash = chain.isEmpty() ? GENESIS : chain.get(chain.size() - 1).record.hash();
+        if (!lastHash.equals(headHash)) {
+            long lastSeq = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).record.seq();
+            problems.add(
+                    new Problem(
+                            Kind.REMOVED,
+                            lastSeq + 1,
+                            Optional.empty(),
+                            "event(s) missing at the end: the chain head records "
+                                    + headSeq
+                                    + " events and a last hash that no stored event has"));
+        }
+        problems.sort(
+                (a, b) ->
+                        a.seq() != b.seq()
+                                ? Long.compare(a.seq(), b.seq())
+                                : a.kind().compareTo(b.kind()));
+        return new ChainVerification(rows.size(), problems);
+    }
+
+    private static Stored firstUnvisited(List<Stored> candidates, Set<Long> visited) {
+        if (candidates == null) {
+            return null;
+        }
+        for (Stored s : candidates) {
+            if (!visited.contains(s.record.seq())) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static Stored resumePoint(List<Stored> rows, Set<Long> visited, Set<String> hashes) {
+        Stored fallback = null;
+        for (Stored row : rows) {
+            if (visited.contains(row.record.seq())) {
+                continue;
+            }
+            if (fallback == null) {
+                fallback = row;
+            }
+            if (!hashes.contains(row.record.prevHash())) {
+                return row;
+            }
+        }
+        return fallback;
+    }
+
+    /**
+     * One page of events matching {@code query}, oldest first.
+     *
+     * @throws StorageException if the database failed
+     */
+    public AuditPage query(AuditQuery query) throws StorageException {
+        Objects.requireNonNull(query, "query");
+        return database.inTransaction(
+                c -> {
+                    List<Object> params = new ArrayList<>();
+                    StringBuilder sql =
+                            new StringBuilder("SELECT ")
+                                    .append(COLUMNS)
+                                    .append(" FROM audit_events WHERE seq > ?");
+                    params.add(query.afterSeq());
+                    if (query.user().isPresent()) {
+                        sql.append(" AND (actor = ? OR subject_user = ?)");
+                        params.add(query.user().get());
+                        params.add(query.user().get());
+                    }
+                    if (query.groupId().isPresent()) {
+                        sql.append(" AND group_id = ?");
+                        params.add(query.groupId().get());
+                    }
+                    if (query.type().isPresent()) {
+                        sql.append(" AND event_type = ?");
+                        params.add(query.type().get());
+                    }
+                    if (query.from().isPresent()) {
+                        sql.append(" AND occurred_at >= ?");
+                        params.add(query.from().get().atOffset(ZoneOffset.UTC));
+                    }
+                    if (query.to().isPresent()) {
+                        sql.append(" AND occurred_at < ?");
+                        params.add(query.to().get().atOffset(ZoneOffset.UTC));
+                    }
+                    sql.append(" ORDER BY seq FETCH FIRST ").append(query.limit() + 1);
+                    sql.append(" ROWS ONLY");
+                    List<AuditRecord> records = new ArrayList<>();
+                    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                        for (int i = 0; i < params.size(); i++) {
+                            ps.setObject(i + 1, params.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                records.add(read(rs).record);
+                            }
+                        }
+                    }
+                    boolean more = records.size() > query.limit();
+                    return new AuditPage(more ? records.subList(0, query.limit()) : records, more);
+                });
+    }
+
+    /**
+     * Writes every event matching {@code query} (from {@link AuditQuery#afterSeq()} on, ignoring
+     * its limit) as JSON lines: one object per line with every stored field.
+     *
+     * @return how many events were written
+     * @throws StorageException if the database failed
+     * @throws IOException if writing failed
+     */
+    public long exportJsonLines(AuditQuery query, Writer out) throws StorageException, IOException {
+        return export(
+                query,
+                record -> {
+                    ObjectNode o = JSON.createObjectNode();
+                    o.put("seq", record.seq());
+                    o.put("eventId", record.eventId().toString());
+                    o.put("occurredAt", record.event().occurredAt().toString());
+                    o.put("type", record.event().type());
+                    o.put("actor", record.event().actor());
+                    o.put("user", record.event().subjectUser().orElse(null));
+                    o.put("group", record.event().groupId().orElse(null));
+                    o.put("request", record.event().requestId().map(UUID::toString).orElse(null));
+                    ObjectNode details = o.putObject("details");
+                    record.event().details().forEach(details::put);
+                    o.put("prevHash", record.prevHash());
+                    o.put("hash", record.hash());
+                    out.write(JSON.writeValueAsString(o));
+                    out.write('\n');
+                });
+    }
+
+    /**
+     * Writes every event matching {@code query} as CSV (RFC 4180, a header line, details as one
+     * JSON cell). A cell starting with {@code = + - @}, a tab or a carriage return is prefixed with
+     * {@code '} so that spreadsheets do not run it as a formula.
+     *
+     * @return how many events were written
+     * @throws StorageException if the database failed
+     * @throws IOException if writing failed
+     */
+    public long exportCsv(AuditQuery query, Writer out) throws StorageException, IOException {
+        out.write("seq,eventId,occurredAt,type,actor,user,group,request,details,prevHash,hash\r\n");
+        return export(
+                query,
+                record -> {
+                    AuditEvent e = record.event();
+                    String[] cells = {
+                        Long.toString(record.seq()),
+                        record.eventId().toString(),
+                        e.occurredAt().toString(),
+                        e.type(),
+                        e.actor(),
+                        e.subjectUser().orElse(""),
+                        e.groupId().orElse(""),
+                        e.requestId().map(UUID::toString).orElse(""),
+                        json(e.details()),
+                        record.prevHash(),
+                        record.hash()
+                    };
+                    for (int i = 0; i < cells.length; i++) {
+                        if (i > 0) {
+                            out.write(',');
+                        }
+                        out.write(csvCell(cells[i]));
+                    }
+                    out.write("\r\n");
+                });
+    }
+
+    /** One CSV cell: neutralized against formula injection, quoted when needed. */
+    static String csvCell(String value) {
+        String v = value;
+        boolean neutralized = !v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0;
+        if (neutralized) {
+            v = "'" + v;
+        }
+        if (neutralized
+                || v.indexOf(',') >= 0
+                || v.indexOf('"') >= 0
+                || v.indexOf('\n') >= 0
+                || v.indexOf('\r') >= 0) {
+            v = '"' + v.replace("\"", "\"\"") + '"';
+        }
+        return v;
+    }
+
+    @FunctionalInterface
+    private interface RecordSink {
+        void write(AuditRecord record) throws IOException;
+    }
+
+    private long export(AuditQuery query, RecordSink sink) throws StorageException, IOException {
+        AuditQuery page = query.limit(AuditQuery.MAX_LIMIT);
+        long written = 0;
+        while (true) {
+            AuditPage result = query(page);
+            for (AuditRecord r : result.records()) {
+                sink.write(r);
+                written++;
+            }
+            if (!result.hasMore()) {
+                return written;
+            }
+            page = page.after(result.lastSeq());
+        }
+    }
+
+    /** A stored row: the record and the details exactly as stored (hashed as stored). */
+    private record Stored(AuditRecord record, String details) {}
+
+    private static Stored read(ResultSet rs) throws SQLException {
+        String details = rs.getString(9);
+        TreeMap<String, String> map;
+        try {
+            map = JSON.readValue(details, DETAILS);
+        } catch (JsonProcessingException e) {
+            // an edited row may hold anything; keep it visible, the hash check reports it
+            map = new TreeMap<>(Map.of("unreadable", details));
+        }
+        AuditEvent event =
+                new AuditEvent(
+                        rs.getString(4),
+                        rs.getObject(3, OffsetDateTime.class).toInstant(),
+                        rs.getString(5),
+                        Optional.ofNullable(rs.getString(6)),
+                        Optional.ofNullable(rs.getString(7)),
+                        Optional.ofNullable(rs.getObject(8, UUID.class)),
+                        map);
+        return new Stored(
+                new AuditRecord(
+                        rs.getLong(1),
+                        rs.getObject(2, UUID.class),
+                        event,
+                        rs.getString(10),
+                        rs.getString(11)),
+                details);
+    }
+
+    /** The canonical form's hash: hex SHA-256 of a JSON array of every stored field. */
+    static String hash(UUID eventId, AuditEvent event, String details, String prevHash) {
+        ArrayNode canonical = JSON.createArrayNode();
+        canonical.add(1);
+        canonical.add(eventId.toString());
+        canonical.add(event.occurredAt().toString());
+        canonical.add(event.type());
+        canonical.add(event.actor());
+        canonical.add(event.subjectUser().orElse(null));
+        canonical.add(event.groupId().orElse(null));
+        canonical.add(event.requestId().map(UUID::toString).orElse(null));
+        canonical.add(details);
+        canonical.add(prevHash);
+        try {
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(
+                                    JSON.writeValueAsString(canonical)
+                                            .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String json(Map<String, String> details) {
+        try {
+            return JSON.writeValueAsString(new TreeMap<>(details));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
