@@ -21,6 +21,12 @@ import java.util.regex.Pattern;
  * 127.0.0.1 (ports 389 and 636: Samba's AD LDAP server has no port setting), simple binds allowed
  * without TLS ({@code ldap server require strong auth = no}), stopped by its process id.
  *
+ * <p>Samba 4.17 provisions at most the Windows Server 2012 R2 schema, which has no shadow
+ * principals; the harness adds {@code msDS-ShadowPrincipalSid}, {@code
+ * msDS-ShadowPrincipalContainer} and {@code msDS-ShadowPrincipal} from Microsoft's Windows Server
+ * 2016 schema definitions that the samba package installs ({@code
+ * /usr/share/samba/setup/ad-schema/}), before the DC starts.
+ *
  * <p>Provisioning takes a few seconds, so tests share one DC per JVM ({@link #shared()}); each test
  * should work in its own OU. Domain {@code CORP}, realm {@code CORP.SAMBA.TEST}, base DN {@link
  * #BASE_DN}.
@@ -103,6 +109,7 @@ public final class SambaDc implements AutoCloseable {
                         "samba-tool did not report the domain SID:\n" + provision);
             }
             Path smbConf = target.resolve("etc/smb.conf");
+            addShadowPrincipalSchema(target.resolve("private/sam.ldb"), dir);
             if (listening(389)) {
                 throw new IllegalStateException(
                         "something already listens on 127.0.0.1:389; Samba's AD LDAP port is fixed");
@@ -127,6 +134,53 @@ public final class SambaDc implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start Samba", e);
         }
+    }
+
+    private static final Path SCHEMA_2016 = Path.of("/usr/share/samba/setup/ad-schema");
+
+    /** Adds the three 2016 schema objects of shadow principals to the offline database. */
+    private static void addShadowPrincipalSchema(Path samLdb, Path dir) throws IOException {
+        Path ldbadd = ExternalTools.require("ldbadd", "ldb-tools");
+        String attribute =
+                schemaObject(
+                        "AD_DS_Attributes__Windows_Server_2016.ldf", "ms-DS-Shadow-Principal-Sid");
+        String container =
+                schemaObject(
+                        "AD_DS_Classes__Windows_Server_2016.ldf",
+                        "ms-DS-Shadow-Principal-Container");
+        String principal =
+                schemaObject("AD_DS_Classes__Windows_Server_2016.ldf", "ms-DS-Shadow-Principal");
+        // two runs: the class needs the attribute, and ldbadd reloads the schema only when it opens
+        for (String ldif : List.of(attribute + "\n" + container, principal)) {
+            Path file =
+                    Files.writeString(
+                            dir.resolve("schema-2016.ldif"), ldif, StandardCharsets.UTF_8);
+            run(
+                    List.of(
+                            ldbadd.toString(),
+                            "-H",
+                            samLdb.toString(),
+                            "--option=dsdb:schema update allowed=true",
+                            file.toString()),
+                    dir,
+                    Duration.ofMinutes(1));
+        }
+    }
+
+    private static String schemaObject(String file, String cn) throws IOException {
+        // Microsoft's LDF files are Windows-1252 text with CRLF line ends
+        String text =
+                Files.readString(
+                                SCHEMA_2016.resolve(file),
+                                java.nio.charset.Charset.forName("windows-1252"))
+                        .replace("\r\n", "\n");
+        for (String block : text.split("\n\n")) {
+            String b = block.strip();
+            if (b.startsWith("dn: CN=" + cn + ",CN=Schema")) {
+                return b.replace("DC=X", BASE_DN).replace("changetype: add\n", "") + "\n";
+            }
+        }
+        throw new IOException("no " + cn + " in " + file + ": is the samba package complete?");
     }
 
     /**
