@@ -51,6 +51,19 @@ public final class SlapdServer implements AutoCloseable {
      * entry) with slapadd before it starts; without it the suffix entry alone is created.
      */
     public static SlapdServer start(String suffix, Optional<Path> initialLdif) {
+        return start(suffix, initialLdif, List.of(), List.of());
+    }
+
+    /**
+     * Starts slapd as {@link #start(String, Optional)} does, with extra schema: RFC 4512 attribute
+     * type and object class definitions (as in a subschema entry's {@code attributeTypes} and
+     * {@code objectClasses} values), loaded as a cn=config schema named {@code extra}.
+     */
+    public static SlapdServer start(
+            String suffix,
+            Optional<Path> initialLdif,
+            List<String> attributeTypes,
+            List<String> objectClasses) {
         Path slapd = ExternalTools.require("slapd", "slapd", "/usr/sbin/slapd");
         Path slapadd = ExternalTools.require("slapadd", "slapd", "/usr/sbin/slapadd");
         try {
@@ -64,7 +77,13 @@ public final class SlapdServer implements AutoCloseable {
             Path configLdif = dir.resolve("config.ldif");
             Files.writeString(
                     configLdif,
-                    config(suffix, rootDn, rootPassword, dir, data),
+                    config(
+                            suffix,
+                            rootDn,
+                            rootPassword,
+                            dir,
+                            data,
+                            extraSchema(attributeTypes, objectClasses)),
                     StandardCharsets.UTF_8);
             run(
                     List.of(
@@ -123,8 +142,25 @@ public final class SlapdServer implements AutoCloseable {
         }
     }
 
+    private static String extraSchema(List<String> attributeTypes, List<String> objectClasses) {
+        if (attributeTypes.isEmpty() && objectClasses.isEmpty()) {
+            return "";
+        }
+        StringBuilder ldif =
+                new StringBuilder(
+                        "dn: cn=extra,cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: extra\n");
+        attributeTypes.forEach(a -> ldif.append("olcAttributeTypes: ").append(a).append('\n'));
+        objectClasses.forEach(o -> ldif.append("olcObjectClasses: ").append(o).append('\n'));
+        return ldif.toString();
+    }
+
     private static String config(
-            String suffix, String rootDn, String rootPassword, Path dir, Path data) {
+            String suffix,
+            String rootDn,
+            String rootPassword,
+            Path dir,
+            Path data,
+            String extraSchema) {
         return String.join(
                 "\n",
                 "dn: cn=config",
@@ -151,6 +187,7 @@ public final class SlapdServer implements AutoCloseable {
                 "",
                 "include: file:///etc/ldap/schema/nis.ldif",
                 "",
+                extraSchema,
                 "dn: olcDatabase={-1}frontend,cn=config",
                 "objectClass: olcDatabaseConfig",
                 "objectClass: olcFrontendConfig",
