@@ -38,9 +38,14 @@ abstract class BastionDirectoryContract {
     /** The DN of the account named {@code sam}. */
     protected abstract DN accountDn(String sam);
 
+    /** The writer under test (plain member values unless a subclass says otherwise). */
+    protected LdapBastionDirectory newWriter() {
+        return new LdapBastionDirectory(ldap(), accountsBase(), container());
+    }
+
     @BeforeEach
     void clearMembers() throws Exception {
-        writer = new LdapBastionDirectory(ldap(), accountsBase(), container());
+        writer = newWriter();
         Entry principal = ldap().getEntry(principalDn().toString(), "member");
         if (principal.hasAttribute("member")) {
             ldap().modify(
