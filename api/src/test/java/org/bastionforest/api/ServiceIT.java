@@ -164,20 +164,7 @@ class ServiceIT {
         Path password = service.dataDir.resolve("secrets/bastion-directory-admin.password");
         String probeDn = "CN=probe-sigterm," + ROOT;
         Path ldif = Files.writeString(work.resolve("probe.ldif"), probeLdif(probeDn));
-        Result add =
-                run(
-                        ldapmodify.toString(),
-                        "-x",
-                        "-a",
-                        "-H",
-                        "ldap://127.0.0.1:" + service.bastionLdapPort,
-                        "-D",
-                        ADMIN_DN,
-                        "-y",
-                        password.toString(),
-                        "-f",
-                        ldif.toString());
-        assertThat(add.exitCode()).as(add.output()).isZero();
+        addWithLdapmodify(ldapmodify, service, password, ldif);
 
         // SIGTERM: a clean stop
         service.process().process().destroy();
@@ -191,20 +178,7 @@ class ServiceIT {
         // kill -9 right after an acknowledged write: still there after the restart
         String killedDn = "CN=probe-kill9," + ROOT;
         Files.writeString(ldif, probeLdif(killedDn));
-        Result add2 =
-                run(
-                        ldapmodify.toString(),
-                        "-x",
-                        "-a",
-                        "-H",
-                        "ldap://127.0.0.1:" + service.bastionLdapPort,
-                        "-D",
-                        ADMIN_DN,
-                        "-y",
-                        password.toString(),
-                        "-f",
-                        ldif.toString());
-        assertThat(add2.exitCode()).as(add2.output()).isZero();
+        addWithLdapmodify(ldapmodify, service, password, ldif);
         service.process().kill9();
 
         service.start();
@@ -242,6 +216,25 @@ class ServiceIT {
             assertThat(stderr).startsWith("bastion: configuration error: " + c.getKey());
         }
         assertThat(work.resolve("data")).as("nothing was created").doesNotExist();
+    }
+
+    /** Adds the entries of {@code ldif} to the bastion directory with the real ldapmodify. */
+    private static void addWithLdapmodify(
+            Path ldapmodify, ServiceProcess service, Path password, Path ldif) throws Exception {
+        Result add =
+                run(
+                        ldapmodify.toString(),
+                        "-x",
+                        "-a",
+                        "-H",
+                        "ldap://127.0.0.1:" + service.bastionLdapPort,
+                        "-D",
+                        ADMIN_DN,
+                        "-y",
+                        password.toString(),
+                        "-f",
+                        ldif.toString());
+        assertThat(add.exitCode()).as(add.output()).isZero();
     }
 
     private static String probeLdif(String dn) {

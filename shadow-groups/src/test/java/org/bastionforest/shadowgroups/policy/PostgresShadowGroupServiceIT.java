@@ -1,25 +1,12 @@
 package org.bastionforest.shadowgroups.policy;
 
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
-import org.bastionforest.testsupport.PostgresServer;
-import org.junit.jupiter.api.BeforeAll;
+import org.bastionforest.shadowgroups.testing.PostgresDatabases;
 
 /** Defining shadow groups on a real PostgreSQL server. */
 class PostgresShadowGroupServiceIT extends ShadowGroupServiceContract {
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static PostgresServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.shared();
-    }
-
     @Override
     protected DatabaseOptions newDatabaseOptions() {
-        String url = server.createDatabase("groups_" + DATABASES.incrementAndGet());
-        return new DatabaseOptions(
-                url, server.username(), server.password(), 4, Duration.ofSeconds(5));
+        return PostgresDatabases.fresh("groups");
     }
 }
