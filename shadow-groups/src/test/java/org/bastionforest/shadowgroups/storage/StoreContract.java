@@ -35,7 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 abstract class StoreContract {
     /** The latest migration's version: bump it with every new migration. */
-    static final String EXPECTED_SCHEMA_VERSION = "3";
+    static final String EXPECTED_SCHEMA_VERSION = "4.1";
+
+    /**
+     * How many migrations a new database runs: V1 to V4 (common) and V4_1 (vendor: Quartz's
+     * tables).
+     */
+    static final int EXPECTED_MIGRATIONS = 5;
 
     static final String WRONG_PASSWORD = "wrong-password-Zq81x";
 
@@ -82,7 +88,26 @@ abstract class StoreContract {
         assertThat(db.vendor()).isEqualTo(expectedVendor());
         assertThat(db.schemaVersion()).isEqualTo(EXPECTED_SCHEMA_VERSION);
         assertThat(count("installation")).isZero();
-        assertThat(successfulMigrations()).isEqualTo(Integer.parseInt(EXPECTED_SCHEMA_VERSION));
+        assertThat(successfulMigrations()).isEqualTo(EXPECTED_MIGRATIONS);
+    }
+
+    @Test
+    void open_whenDatabaseIsNew_thenQuartzJobStoreTablesExistAndAreEmpty() throws Exception {
+        for (String table :
+                List.of(
+                        "qrtz_job_details",
+                        "qrtz_triggers",
+                        "qrtz_simple_triggers",
+                        "qrtz_cron_triggers",
+                        "qrtz_simprop_triggers",
+                        "qrtz_blob_triggers",
+                        "qrtz_calendars",
+                        "qrtz_paused_trigger_grps",
+                        "qrtz_fired_triggers",
+                        "qrtz_scheduler_state",
+                        "qrtz_locks")) {
+            assertThat(count(table)).as(table).isZero();
+        }
     }
 
     @Test

@@ -1,0 +1,3 @@
+-- Change 4: the Quartz JDBC JobStore tables (scheduler module). They hold binary columns (BLOB in
+-- HSQLDB, BYTEA in PostgreSQL), so the whole change is in V4_1__quartz.sql of each vendor folder;
+-- this file only keeps the version numbers in step with the convention (README.md).
