@@ -206,9 +206,13 @@ public final class RequestService {
                                     ps.setObject(9, utc(now));
                                     ps.setObject(
                                             10,
-                                            policy.approvalRequired()
-                                                    ? utc(now.plus(policy.approvalTimeout()))
-                                                    : null);
+                                            utc(
+                                                    policy.approvalRequired()
+                                                            ? now.plus(policy.approvalTimeout())
+                                                            : activationDeadline(
+                                                                    start,
+                                                                    policy.approvalTimeout(),
+                                                                    now)));
                                     ps.setObject(11, policy.approvalRequired() ? null : utc(now));
                                     ps.setString(12, openKey(requester, group.id()));
                                     ps.executeUpdate();
@@ -320,6 +324,13 @@ public final class RequestService {
                                             .withDetail("quorum", quorum));
                             if (count >= quorum) {
                                 setState(c, id, RequestState.APPROVED, now, approver, null, false);
+                                setActivationDeadline(
+                                        c,
+                                        id,
+                                        activationDeadline(
+                                                l.request.requestedStart(),
+                                                l.group.policy().approvalTimeout(),
+                                                now));
                                 audit.append(
                                         c,
                                         event(
@@ -382,7 +393,7 @@ public final class RequestService {
     }
 
     /**
-     * The requester withdraws a request that is still pending approval.
+     * The requester withdraws a request that is pending approval, or approved but not active yet.
      *
      * @throws NotFoundException if there is no such request of {@code requester}
      * @throws ConflictException if it is no longer pending
@@ -394,7 +405,9 @@ public final class RequestService {
         return txOwn(
                 c -> {
                     AccessRequest r = lockOwn(c, id, requester);
-                    requireState(r, RequestState.PENDING_APPROVAL);
+                    if (r.state() != RequestState.APPROVED) {
+                        requireState(r, RequestState.PENDING_APPROVAL);
+                    }
                     setState(c, id, RequestState.CANCELLED, now, requester, null, true);
                     audit.append(c, event("request.cancelled", now, requester, r, id));
                     return load(c, id, false).orElseThrow();
@@ -614,7 +627,9 @@ public final class RequestService {
     }
 
     /**
-     * For the scheduler: times out a request still pending approval after its time-out.
+     * For the scheduler: times out a request still pending approval after its time-out, or an
+     * approved one that was not activated within the approval time-out after its approval (or its
+     * requested start, if later).
      *
      * @return true if it timed out now; false if there was nothing to do (unknown, decided, or not
      *     due yet)
@@ -626,14 +641,17 @@ public final class RequestService {
                 c -> {
                     Optional<AccessRequest> r = load(c, id, true);
                     if (r.isEmpty()
-                            || r.get().state() != RequestState.PENDING_APPROVAL
-                            || r.get().timeoutAt().orElseThrow().isAfter(now)) {
+                            || (r.get().state() != RequestState.PENDING_APPROVAL
+                                    && r.get().state() != RequestState.APPROVED)
+                            || r.get().timeoutAt().isEmpty()
+                            || r.get().timeoutAt().get().isAfter(now)) {
                         return false;
                     }
                     setState(c, id, RequestState.TIMED_OUT, now, null, null, true);
                     audit.append(
                             c,
                             event("request.timed-out", now, null, r.get(), id)
+                                    .withDetail("state", r.get().state().name())
                                     .withDetail("timeoutAt", r.get().timeoutAt().orElseThrow())
                                     .withDetail("approvals", r.get().approvals().size()));
                     return true;
@@ -672,8 +690,9 @@ public final class RequestService {
         int n = 0;
         for (RequestId id :
                 due(
-                        "SELECT request_id FROM access_requests WHERE state ="
-                                + " 'PENDING_APPROVAL' AND timeout_at <= ? ORDER BY timeout_at")) {
+                        "SELECT request_id FROM access_requests WHERE state IN"
+                                + " ('PENDING_APPROVAL', 'APPROVED') AND timeout_at <= ? ORDER BY"
+                                + " timeout_at")) {
             if (timeOut(id)) {
                 n++;
             }
@@ -715,8 +734,9 @@ public final class RequestService {
                     List<Deadline> out = new ArrayList<>();
                     deadlines(
                             c,
-                            "SELECT request_id, timeout_at FROM access_requests WHERE state ="
-                                    + " 'PENDING_APPROVAL' ORDER BY timeout_at",
+                            "SELECT request_id, timeout_at FROM access_requests WHERE state IN"
+                                    + " ('PENDING_APPROVAL', 'APPROVED') AND timeout_at IS NOT NULL"
+                                    + " ORDER BY timeout_at",
                             Deadline.Kind.TIME_OUT,
                             limit,
                             out);
@@ -1173,6 +1193,27 @@ public final class RequestService {
                         .withDetail("startedAt", grant.startedAt())
                         .withDetail("endsAt", grant.endsAt())
                         .withDetail("reason", reason));
+    }
+
+    /**
+     * When an approved request that was not activated times out: the approval time-out after the
+     * later of now and its requested start.
+     */
+    private static Instant activationDeadline(
+            Optional<Instant> requestedStart, Duration timeout, Instant now) {
+        Instant from = requestedStart.filter(start -> start.isAfter(now)).orElse(now);
+        return from.plus(timeout);
+    }
+
+    private static void setActivationDeadline(Connection c, RequestId id, Instant at)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE access_requests SET timeout_at = ? WHERE request_id = ?")) {
+            ps.setObject(1, utc(at));
+            ps.setObject(2, id.uuid());
+            ps.executeUpdate();
+        }
     }
 
     private static void setState(

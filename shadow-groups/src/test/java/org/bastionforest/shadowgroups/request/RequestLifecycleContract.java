@@ -597,6 +597,63 @@ abstract class RequestLifecycleContract {
     }
 
     @Test
+    void timeOut_whenApprovedButNeverActivated_thenTimedOutAndTheGroupCanBeAskedAgain()
+            throws Exception {
+        // approved (no approval needed) but waiting for an MFA code that never comes
+        core.defineSql(basePolicy().mfaRequired(true).build());
+        AccessRequest r = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        assertThat(r.state()).isEqualTo(RequestState.APPROVED);
+        assertThat(requests.deadlines(10))
+                .anyMatch(
+                        d ->
+                                d.kind() == RequestService.Deadline.Kind.TIME_OUT
+                                        && d.request().equals(r.id()));
+        core.clock.advance(Duration.ofHours(23));
+        assertThat(requests.timeOutDue()).isZero();
+        core.clock.advance(Duration.ofHours(1));
+
+        assertThat(requests.timeOutDue()).isEqualTo(1);
+        assertThat(requests.get(r.id(), ALICE).state()).isEqualTo(RequestState.TIMED_OUT);
+        assertThat(lastEvent().event().type()).isEqualTo("request.timed-out");
+        assertThat(lastEvent().event().details()).containsEntry("state", "APPROVED");
+        assertThat(requests.submit(ALICE, ask(Duration.ofHours(1))).state())
+                .as("the slot is free again")
+                .isEqualTo(RequestState.APPROVED);
+    }
+
+    @Test
+    void timeOut_whenApprovedWithAFutureStart_thenCountedFromTheStart() throws Exception {
+        core.defineSql(basePolicy().mfaRequired(true).build());
+        Instant start = core.clock.instant().plus(Duration.ofHours(48));
+        AccessRequest r =
+                requests.submit(
+                        ALICE,
+                        new NewRequest(
+                                SQL,
+                                Optional.of(Duration.ofHours(1)),
+                                "INC0012345 maintenance",
+                                Optional.empty(),
+                                Optional.of(start)));
+        core.clock.advance(Duration.ofHours(48 + 23));
+        assertThat(requests.timeOutDue()).isZero();
+        core.clock.advance(Duration.ofHours(1));
+        assertThat(requests.timeOutDue()).isEqualTo(1);
+        assertThat(requests.get(r.id(), ALICE).state()).isEqualTo(RequestState.TIMED_OUT);
+    }
+
+    @Test
+    void cancel_whenApprovedButNotActive_thenCancelledAndTheSlotIsFree() throws Exception {
+        core.defineSql(basePolicy().mfaRequired(true).build());
+        AccessRequest r = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        assertThat(r.state()).isEqualTo(RequestState.APPROVED);
+
+        assertRefused(() -> requests.cancel(r.id(), BOB), NotFoundException.class);
+        assertThat(requests.cancel(r.id(), ALICE).state()).isEqualTo(RequestState.CANCELLED);
+        assertThat(requests.submit(ALICE, ask(Duration.ofHours(1))).state())
+                .isEqualTo(RequestState.APPROVED);
+    }
+
+    @Test
     void timeOutDue_whenSeveralAreDue_thenOnlyThoseTimeOut() throws Exception {
         core.defineSql(approvalPolicy(1, false));
         AccessRequest early = requests.submit(ALICE, ask(Duration.ofHours(1)));
