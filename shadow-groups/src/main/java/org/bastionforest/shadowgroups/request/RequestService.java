@@ -906,7 +906,18 @@ public final class RequestService {
                             r.timeoutAt().map(t -> new Deadline(Deadline.Kind.TIME_OUT, r.id(), t));
                     case APPROVED ->
                             r.requestedStart()
-                                    .map(t -> new Deadline(Deadline.Kind.START, r.id(), t));
+                                    .filter(t -> t.isAfter(now()))
+                                    .map(t -> new Deadline(Deadline.Kind.START, r.id(), t))
+                                    .or(
+                                            () ->
+                                                    r.timeoutAt()
+                                                            .map(
+                                                                    t ->
+                                                                            new Deadline(
+                                                                                    Deadline.Kind
+                                                                                            .TIME_OUT,
+                                                                                    r.id(),
+                                                                                    t)));
                     case ACTIVE ->
                             r.grant()
                                     .map(

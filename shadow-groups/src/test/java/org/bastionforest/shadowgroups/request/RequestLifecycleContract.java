@@ -608,6 +608,12 @@ abstract class RequestLifecycleContract {
                         d ->
                                 d.kind() == RequestService.Deadline.Kind.TIME_OUT
                                         && d.request().equals(r.id()));
+        assertThat(core.scheduled)
+                .as("the scheduler is told of the activation deadline at once")
+                .anyMatch(
+                        d ->
+                                d.kind() == RequestService.Deadline.Kind.TIME_OUT
+                                        && d.request().equals(r.id()));
         core.clock.advance(Duration.ofHours(23));
         assertThat(requests.timeOutDue()).isZero();
         core.clock.advance(Duration.ofHours(1));
