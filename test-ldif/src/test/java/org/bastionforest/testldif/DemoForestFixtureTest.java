@@ -112,6 +112,66 @@ class DemoForestFixtureTest {
         assertThat(bySam.get("svc-bastion-sync").getDN()).isEqualTo(Fixtures.DEMO_SYNC_ACCOUNT_DN);
     }
 
+    @Test
+    void documentedFacts_holdInTheCommittedFixture() {
+        assertThat(byDn.values())
+                .filteredOn(e -> "514".equals(e.getAttributeValue("userAccountControl")))
+                .hasSize(Fixtures.DEMO_DISABLED_USERS);
+        assertThat(members("All Staff"))
+                .hasSize(Fixtures.DEMO_ALL_STAFF_MEMBERS)
+                .contains(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN)
+                .doesNotContain(Fixtures.DEMO_DISABLED_USER_DN);
+        assertThat(dn("Domain Admins")).isEqualTo(Fixtures.DEMO_DOMAIN_ADMINS_DN);
+        assertThat(dn("SQL Admins")).isEqualTo(Fixtures.DEMO_SQL_ADMINS_DN);
+        assertThat(dn("DBA Team")).isEqualTo(Fixtures.DEMO_DBA_TEAM_DN);
+        assertThat(dn("All Staff")).isEqualTo(Fixtures.DEMO_ALL_STAFF_DN);
+        assertThat(members("Domain Admins")).contains(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN);
+        assertThat(members("Enterprise Admins"))
+                .containsExactly(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN);
+        assertThat(members("Tier0 Operators")).contains(Fixtures.DEMO_CJK_USER_DN);
+
+        Entry zoe = entry(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN);
+        assertThat(zoe.getAttributeValue("sAMAccountName")).isEqualTo("zangstroem");
+        assertThat(zoe.getAttributeValue("userPrincipalName")).isEqualTo("zangstroem@corp.example");
+        assertThat(zoe.getAttributeValue("displayName")).isEqualTo("Zoë Ångström");
+        assertThat(zoe.getAttributeValue("userAccountControl")).isEqualTo("512");
+        Entry tanaka = entry(Fixtures.DEMO_CJK_USER_DN);
+        assertThat(tanaka.getAttributeValue("displayName")).isEqualTo("田中 秀樹");
+        assertThat(tanaka.getAttributeValue("sn")).isEqualTo("田中");
+        Entry dana = entry(Fixtures.DEMO_DISABLED_USER_DN);
+        assertThat(dana.getAttributeValue("userAccountControl")).isEqualTo("514");
+        assertThat(dana.hasAttribute("memberOf")).isFalse();
+        assertThat(bySam.keySet()).contains("jweiss", "lzolc", "jmunoz", "oivanova");
+    }
+
+    @Test
+    void passwords_areSaltedSha256OfTheDocumentedDemoPasswords() throws Exception {
+        assertThat(
+                        matchesSsha256(
+                                entry(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN),
+                                Fixtures.DEMO_USER_PASSWORD))
+                .isTrue();
+        assertThat(
+                        matchesSsha256(
+                                entry(Fixtures.DEMO_SYNC_ACCOUNT_DN),
+                                Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD))
+                .isTrue();
+        assertThat(matchesSsha256(entry(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN), "demo-passw0rd!"))
+                .isFalse();
+    }
+
+    /** {SSHA256}base64(SHA-256(password + salt) + salt), checked independently of the generator. */
+    private static boolean matchesSsha256(Entry e, String password) throws Exception {
+        String stored = e.getAttributeValue("userPassword");
+        assertThat(stored).startsWith("{SSHA256}");
+        byte[] value = java.util.Base64.getDecoder().decode(stored.substring("{SSHA256}".length()));
+        byte[] salt = java.util.Arrays.copyOfRange(value, 32, value.length);
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        sha.update(password.getBytes(StandardCharsets.UTF_8));
+        sha.update(salt);
+        return java.util.Arrays.equals(sha.digest(), java.util.Arrays.copyOf(value, 32));
+    }
+
     private static Entry entry(String dn) {
         try {
             return byDn.get(new com.unboundid.ldap.sdk.DN(dn).toNormalizedString());

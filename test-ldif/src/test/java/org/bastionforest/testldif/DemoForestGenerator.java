@@ -118,6 +118,22 @@ public final class DemoForestGenerator {
         {"Nguyễn", "nguyen"}
     };
 
+    /**
+     * Named people at fixed positions, so that tests and docs can rely on them (see {@link
+     * Fixtures}): display name, given name, family name, sAMAccountName. Positions 0 to 5 are the
+     * first enabled people, hence the privileged ones (see {@link #groups}); position 13 is
+     * disabled in place ({@code i % 97 == 13}).
+     */
+    static final Map<Integer, String[]> PERSONAS =
+            Map.of(
+                    0, new String[] {"Zoë Ångström", "Zoë", "Ångström", "zangstroem"},
+                    1, new String[] {"Jürgen Weiß", "Jürgen", "Weiß", "jweiss"},
+                    2, new String[] {"Łukasz Żółć", "Łukasz", "Żółć", "lzolc"},
+                    3, new String[] {"José Muñoz", "José", "Muñoz", "jmunoz"},
+                    4, new String[] {"田中 秀樹", "秀樹", "田中", "htanaka"},
+                    5, new String[] {"Ольга Иванова", "Ольга", "Иванова", "oivanova"},
+                    13, new String[] {"Dana Departed", "Dana", "Departed", "ddeparted"});
+
     private final Random random = new Random(20261122L);
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final Set<String> accountNames = new HashSet<>();
@@ -171,18 +187,21 @@ public final class DemoForestGenerator {
         for (int i = 0; i < Fixtures.DEMO_USERS; i++) {
             String[] given = GIVEN[random.nextInt(GIVEN.length)];
             String[] family = FAMILY[random.nextInt(FAMILY.length)];
+            String[] persona = PERSONAS.get(i);
             boolean disabledOu = i % 50 == 49; // 40 users parked in OU=Disabled
             boolean disabled = disabledOu || i % 97 == 13; // and a few disabled in place
             String parent =
                     disabledOu
                             ? "OU=Disabled," + ROOT
                             : "OU=" + DEPARTMENTS[i % DEPARTMENTS.length] + ",OU=People," + ROOT;
-            String display = given[0] + " " + family[0];
-            String sam = uniqueAccountName(given[1].charAt(0) + family[1]);
+            String display = persona != null ? persona[0] : given[0] + " " + family[0];
+            String sam =
+                    uniqueAccountName(
+                            persona != null ? persona[3] : given[1].charAt(0) + family[1]);
             String dn = new DN(new RDN("CN", display + " (" + sam + ")"), dnOf(parent)).toString();
             Entry user = user(dn, sam, disabled);
-            user.addAttribute("givenName", given[0]);
-            user.addAttribute("sn", family[0]);
+            user.addAttribute("givenName", persona != null ? persona[1] : given[0]);
+            user.addAttribute("sn", persona != null ? persona[2] : family[0]);
             user.addAttribute("displayName", display);
             user.addAttribute("mail", sam + "@corp.example");
             user.addAttribute("userPassword", ssha256(Fixtures.DEMO_USER_PASSWORD));

@@ -13,7 +13,13 @@ import java.io.UncheckedIOException;
  * The schema of the embedded directories: UnboundID's standard schema merged with the Active
  * Directory elements the product needs ({@code ad-schema.ldif} next to this class: {@code
  * objectSid}, {@code objectGUID}, {@code sAMAccountName}, {@code msDS-ShadowPrincipal}, ... with
- * AD's own OIDs). Stateless.
+ * AD's own OIDs; sources in its header). test-ldif carries a byte-identical copy as {@code
+ * /test-ldif/bastion-schema.ldif} for tests that load it elsewhere. Stateless.
+ *
+ * <pre>{@code
+ * InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig("DC=priv,DC=example");
+ * config.setSchema(AdSchema.load());
+ * }</pre>
  */
 public final class AdSchema {
     static final String RESOURCE = "ad-schema.ldif";

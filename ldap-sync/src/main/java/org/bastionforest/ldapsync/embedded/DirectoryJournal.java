@@ -3,11 +3,14 @@ package org.bastionforest.ldapsync.embedded;
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldif.LDIFException;
 import com.unboundid.ldif.LDIFReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,36 +28,66 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The persistence of an embedded directory: a snapshot ({@code snapshot.ldif}) plus an append-only
- * journal ({@code journal.log}) of entry states written after each successful change.
+ * journal ({@code journal.log}) of entry states, in one data directory that it locks ({@code lock})
+ * against a second process.
  *
  * <p>Journal records are whole entries ("this DN now looks like this") or deletions ("this DN and
- * everything below it is gone"), each followed by a CRC-32 of its bytes. Because a record holds the
- * state read <em>after</em> the change, under the journal's lock, the last record for a DN always
- * reflects every change applied before it was written, whatever order concurrent operations ran in.
- * A record whose CRC does not match (a torn write at a crash) ends the replay with a warning.
+ * everything below it is gone"), each followed by a CRC-32 of its bytes. Replay applies them in
+ * order; both kinds are idempotent. The writer (see {@link EmbeddedBastionDirectory}) reads the
+ * state it records under one lock with the append, so the last record about a DN always describes
+ * its latest state.
  *
- * <p>Thread-safe: appends are serialized.
+ * <p>A damaged record at the end of the journal (a write torn by a crash) ends the replay with a
+ * warning: it was never acknowledged. A damaged record followed by intact ones is not a torn tail
+ * but damage, and {@link #load()} refuses it rather than silently dropping what follows.
+ *
+ * <p>Thread-safe: every method is serialized on this object.
  */
 final class DirectoryJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryJournal.class);
     static final String SNAPSHOT = "snapshot.ldif";
     static final String JOURNAL = "journal.log";
+    static final String LOCK = "lock";
     private static final String PUT = "put";
     private static final String DELETE = "delete ";
     private static final String CRC = "#crc ";
 
     private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
     private FileChannel channel;
 
+    /**
+     * Opens (creating it if needed) and locks {@code dir}.
+     *
+     * @throws IOException if it cannot be created, or another process (or another directory in this
+     *     JVM) holds it
+     */
     DirectoryJournal(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
+        lockChannel =
+                FileChannel.open(
+                        dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock acquired;
+        try {
+            acquired = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            acquired = null;
+        }
+        if (acquired == null) {
+            lockChannel.close();
+            throw new IOException(
+                    "the data directory " + dir + " is in use by another embedded directory");
+        }
+        lock = acquired;
     }
 
     /**
      * Loads the snapshot and replays the journal.
      *
      * @return the entries, parents before children; empty if nothing was ever stored
+     * @throws IOException if the snapshot or a journal record before the journal's end is damaged
      */
     synchronized List<Entry> load() throws IOException {
         Map<String, Entry> state = new LinkedHashMap<>();
@@ -64,20 +97,23 @@ final class DirectoryJournal implements AutoCloseable {
                 for (Entry e = reader.readEntry(); e != null; e = reader.readEntry()) {
                     state.put(key(e.getParsedDN()), e);
                 }
-            } catch (com.unboundid.ldif.LDIFException | LDAPException e) {
+            } catch (LDIFException | LDAPException e) {
                 throw new IOException("the directory snapshot " + snapshot + " is damaged", e);
             }
         }
         Path journal = dir.resolve(JOURNAL);
         if (Files.exists(journal)) {
-            replay(Files.readString(journal, StandardCharsets.UTF_8), state);
+            // records are ASCII (LDIF base64-encodes anything else); a torn multi-byte tail
+            // decodes to replacement characters and fails its CRC
+            replay(new String(Files.readAllBytes(journal), StandardCharsets.UTF_8), state, journal);
         }
         List<Entry> entries = new ArrayList<>(state.values());
-        entries.sort(Comparator.comparingInt(e -> depth(e)));
+        entries.sort(Comparator.comparingInt(DirectoryJournal::depth));
         return entries;
     }
 
-    private static void replay(String text, Map<String, Entry> state) throws IOException {
+    private static void replay(String text, Map<String, Entry> state, Path journal)
+            throws IOException {
         int records = 0;
         int pos = 0;
         while (pos < text.length()) {
@@ -85,16 +121,31 @@ final class DirectoryJournal implements AutoCloseable {
             int end = crcAt < 0 ? -1 : text.indexOf('\n', crcAt + 1 + CRC.length());
             if (crcAt < 0 || end < 0) {
                 LOG.warn(
-                        "directory.journal.torn: ignoring an incomplete last record after {} records",
-                        records);
+                        "directory.journal.torn: ignoring an incomplete last record after {}"
+                                + " records of {}",
+                        records,
+                        journal);
                 return;
             }
             String body = text.substring(pos, crcAt + 1);
             String crc = text.substring(crcAt + 1 + CRC.length(), end);
             if (!crc.equals(crc(body))) {
+                if (text.indexOf("\n" + CRC, end) >= 0) {
+                    throw new IOException(
+                            "the directory journal "
+                                    + journal
+                                    + " is damaged at record "
+                                    + (records + 1)
+                                    + " (byte "
+                                    + pos
+                                    + "), before its end: not starting with part of the data."
+                                    + " Move the journal aside to start from the last snapshot.");
+                }
                 LOG.warn(
-                        "directory.journal.torn: ignoring a damaged record after {} records",
-                        records);
+                        "directory.journal.torn: ignoring a damaged last record after {} records"
+                                + " of {}",
+                        records,
+                        journal);
                 return;
             }
             apply(body, state);
@@ -113,8 +164,8 @@ final class DirectoryJournal implements AutoCloseable {
                                                 .decode(body.substring(DELETE.length()).strip()),
                                         StandardCharsets.UTF_8));
                 state.keySet().removeIf(k -> isAtOrBelow(k, dn));
-            } else if (body.startsWith(PUT)) {
-                String ldif = body.substring(body.indexOf('\n') + 1);
+            } else if (body.startsWith(PUT + "\n")) {
+                String ldif = body.substring(PUT.length() + 1);
                 try (LDIFReader reader =
                         new LDIFReader(
                                 new ByteArrayInputStream(ldif.getBytes(StandardCharsets.UTF_8)))) {
@@ -124,7 +175,7 @@ final class DirectoryJournal implements AutoCloseable {
             } else {
                 throw new IOException("unknown journal record");
             }
-        } catch (LDAPException | com.unboundid.ldif.LDIFException e) {
+        } catch (LDAPException | LDIFException | IllegalArgumentException e) {
             throw new IOException("a journal record could not be read", e);
         }
     }
@@ -143,13 +194,19 @@ final class DirectoryJournal implements AutoCloseable {
     }
 
     /** Records that {@code dn} and everything below it are gone. */
-    synchronized void delete(String dn) throws IOException {
+    synchronized void delete(DN dn) throws IOException {
         append(
                 DELETE
-                        + Base64.getEncoder().encodeToString(dn.getBytes(StandardCharsets.UTF_8))
+                        + Base64.getEncoder()
+                                .encodeToString(dn.toString().getBytes(StandardCharsets.UTF_8))
                         + "\n");
     }
 
+    /**
+     * Appends one record with a single {@code write} call chain: when it returns, the bytes are in
+     * the operating system's page cache, which survives the death of this process (not a power cut:
+     * see {@link #sync()}).
+     */
     private void append(String body) throws IOException {
         if (channel == null) {
             channel =
@@ -162,7 +219,7 @@ final class DirectoryJournal implements AutoCloseable {
         byte[] bytes = (body + CRC + crc(body) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
-            channel.write(buffer); // in the OS page cache: survives a process kill
+            channel.write(buffer);
         }
     }
 
@@ -180,9 +237,9 @@ final class DirectoryJournal implements AutoCloseable {
     }
 
     /**
-     * Writes a new snapshot from {@code entries} (temp file, fsync, atomic rename) and empties the
-     * journal. Callers hold off writers or accept that records appended meanwhile are replayed
-     * again (they are idempotent).
+     * Writes a new snapshot (temp file, fsync, atomic rename, directory fsync) and empties the
+     * journal. The caller makes sure that no record is appended meanwhile, and that {@code writer}
+     * writes every change already recorded.
      */
     synchronized void snapshot(SnapshotWriter writer) throws IOException {
         Path tmp = dir.resolve(SNAPSHOT + ".tmp");
@@ -212,12 +269,20 @@ final class DirectoryJournal implements AutoCloseable {
         void write(Path file) throws IOException;
     }
 
+    /** Forces and closes the journal, and releases the data directory. */
     @Override
     public synchronized void close() throws IOException {
-        if (channel != null) {
-            channel.force(false);
-            channel.close();
-            channel = null;
+        try {
+            if (channel != null) {
+                channel.force(false);
+                channel.close();
+                channel = null;
+            }
+        } finally {
+            if (lock.isValid()) {
+                lock.release();
+            }
+            lockChannel.close();
         }
     }
 

@@ -3,9 +3,14 @@ package org.bastionforest.ldapsync.embedded;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedAddRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedAddResult;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedDeleteRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedDeleteResult;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedExtendedRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyDNRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyDNResult;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyResult;
 import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 import com.unboundid.ldap.sdk.DN;
@@ -17,6 +22,7 @@ import com.unboundid.ldap.sdk.OperationType;
 import com.unboundid.ldap.sdk.RDN;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.RootDSE;
+import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
@@ -26,6 +32,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -37,24 +45,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded bastion directory: an UnboundID in-memory directory with the AD schema elements the
- * product needs, listening on loopback (LDAP, and LDAPS with the service's certificate), persisted
- * under its data directory.
+ * product needs ({@link AdSchema}), listening on loopback (LDAP, and LDAPS with the service's
+ * certificate), persisted under its data directory.
  *
  * <p><b>Persistence</b>: at start the snapshot is loaded and the journal replayed, then a fresh
- * snapshot is written and the journal emptied. Every successful write (over the network or from an
- * in-process connection) appends the changed entry's new state to the journal before the client
- * gets its answer; the journal is forced to disk every second and at close, and compacted into a
- * new snapshot when it passes 64 MiB. A process kill loses nothing acknowledged; a power cut may
- * lose up to the last second.
+ * snapshot is written (temp file, fsync, atomic rename) and the journal emptied. Every successful
+ * write, whether it came over the network or from {@link #connection()} / {@link #pool()}, appends
+ * the new state of what it changed to the journal before the client gets its answer: the result
+ * callbacks of an {@link InMemoryOperationInterceptor} run before the response is sent, and a write
+ * whose record cannot be appended is answered with an error. The record is then in the operating
+ * system's page cache, so a process kill (kill -9) loses nothing acknowledged. The journal is
+ * forced to disk every second and at close, so a power cut may lose up to the last second. It is
+ * compacted into a new snapshot when it passes 64 MiB. If the journal cannot be written, every
+ * later write is refused ({@code unavailable}) and {@link #check()} reports the directory down
+ * until it is restarted.
  *
- * <p><b>Access</b>: only {@code adminDn} can bind; every operation but bind needs it (no anonymous
- * reads). The base entries (root, {@code CN=Users}, {@code CN=Configuration}, {@code CN=Services},
- * the shadow principal container) are created on first start.
+ * <p><b>Access</b>: only {@code adminDn} can bind; every other operation, including reading the
+ * root DSE, needs that bind (no anonymous reads; StartTLS is not offered, LDAPS is). Extended
+ * operations other than "Who am I?" are refused: the server's password modify and transaction
+ * handlers would change entries without passing through the journal. The base entries (root, {@code
+ * CN=Users}, {@code CN=Configuration}, {@code CN=Services}, the shadow principal container) are
+ * created on first start.
  *
  * <pre>{@code
  * try (EmbeddedBastionDirectory bastion = EmbeddedBastionDirectory.start(options)) {
  *     LDAPConnectionPool pool = bastion.pool();
- *     ...
+ *     pool.add(shadowPrincipalEntry);
+ *     String health = bastion.check(); // throws DirectoryUnavailableException when down
  * }
  * }</pre>
  *
@@ -79,31 +96,49 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
     private final DirectoryJournal journal;
     private final ScheduledExecutorService flusher;
     private final LDAPConnectionPool pool;
-    private volatile boolean journaling;
+    private final long compactAtBytes;
+
+    /** Serializes "read the state, append it" and snapshots: see {@link #recordEntry}. */
+    private final Object journalLock = new Object();
+
+    /** Guarded by {@link #journalLock}. */
+    private boolean journaling;
+
+    /** Why writes are refused, or null. */
+    private volatile String failure;
 
     private EmbeddedBastionDirectory(
             EmbeddedBastionDirectoryOptions options,
             InMemoryDirectoryServer server,
             DirectoryJournal journal,
             ScheduledExecutorService flusher,
-            LDAPConnectionPool pool) {
+            LDAPConnectionPool pool,
+            long compactAtBytes) {
         this.options = options;
         this.server = server;
         this.journal = journal;
         this.flusher = flusher;
         this.pool = pool;
+        this.compactAtBytes = compactAtBytes;
     }
 
     /**
      * Loads the stored content, starts listening and returns the running directory.
      *
-     * @throws DirectoryUnavailableException if the stored content cannot be read or a port cannot
-     *     be bound
+     * @throws DirectoryUnavailableException if the stored content cannot be read, the data
+     *     directory is in use, or a port cannot be bound
      */
     public static EmbeddedBastionDirectory start(EmbeddedBastionDirectoryOptions options)
             throws DirectoryUnavailableException {
+        return start(options, COMPACT_AT_BYTES);
+    }
+
+    static EmbeddedBastionDirectory start(
+            EmbeddedBastionDirectoryOptions options, long compactAtBytes)
+            throws DirectoryUnavailableException {
         InMemoryDirectoryServer server = null;
         DirectoryJournal journal = null;
+        LDAPConnectionPool pool = null;
         try {
             journal = new DirectoryJournal(options.dataDir());
             JournalingInterceptor interceptor = new JournalingInterceptor();
@@ -117,6 +152,7 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
                             OperationType.ADD,
                             OperationType.COMPARE,
                             OperationType.DELETE,
+                            OperationType.EXTENDED,
                             OperationType.MODIFY,
                             OperationType.MODIFY_DN,
                             OperationType.SEARCH));
@@ -127,18 +163,14 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
             config.setAccessLogHandler(null);
             server = new InMemoryDirectoryServer(config);
 
-            List<Entry> stored = journal.load();
-            if (!stored.isEmpty()) {
-                for (Entry e : stored) {
-                    server.addEntries(List.of(e));
-                }
+            for (Entry e : journal.load()) {
+                server.addEntries(List.of(e));
             }
             ensureBaseEntries(server, options);
-            DirectoryJournal j = journal;
-            InMemoryDirectoryServer s = server;
-            journal.snapshot(file -> export(s, file));
+            InMemoryDirectoryServer loaded = server;
+            journal.snapshot(file -> export(loaded, file));
             server.startListening();
-            LDAPConnectionPool pool =
+            pool =
                     new LDAPConnectionPool(
                             new SingleServerSet(options.host(), server.getListenPort("ldap")),
                             new SimpleBindRequest(
@@ -154,19 +186,26 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
                                 return t;
                             });
             EmbeddedBastionDirectory directory =
-                    new EmbeddedBastionDirectory(options, server, j, flusher, pool);
+                    new EmbeddedBastionDirectory(
+                            options, server, journal, flusher, pool, compactAtBytes);
+            synchronized (directory.journalLock) {
+                directory.journaling = true;
+            }
             interceptor.directory = directory;
-            directory.journaling = true;
             flusher.scheduleWithFixedDelay(directory::maintain, 1, 1, TimeUnit.SECONDS);
             LOG.info(
-                    "directory.bastion.started: {} entries, ldap port {}{}",
+                    "directory.bastion.started: {} entries, ldap {}:{}{}",
                     server.countEntries(),
+                    options.host(),
                     server.getListenPort("ldap"),
                     options.tls().isPresent()
                             ? ", ldaps port " + server.getListenPort("ldaps")
                             : "");
             return directory;
         } catch (IOException | LDAPException | RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
             if (server != null) {
                 server.shutDown(true);
             }
@@ -216,9 +255,11 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
             }
             server.add(e);
         }
+        DN configuration = new DN(new RDN("CN", "Configuration"), root);
+        DN services = new DN(new RDN("CN", "Services"), configuration);
         container(server, options.usersContainer(), "container", "Bastion accounts");
-        container(server, new DN("CN=Configuration," + root), "container", null);
-        container(server, new DN("CN=Services,CN=Configuration," + root), "container", null);
+        container(server, configuration, "container", null);
+        container(server, services, "container", null);
         container(
                 server,
                 options.shadowPrincipalContainer(),
@@ -253,78 +294,177 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
         }
     }
 
-    /** Runs every second: forces the journal to disk, compacts it when it is large. */
-    private void maintain() {
+    /**
+     * Runs every second: forces the journal to disk, and compacts it into a new snapshot when it is
+     * larger than the threshold. A failed fsync stops writes (the disk may have dropped what it was
+     * given); a failed compaction leaves snapshot and journal as they were and is retried.
+     */
+    void maintain() {
         try {
             journal.sync();
-            if (journal.journalSize() > COMPACT_AT_BYTES) {
-                journal.snapshot(file -> export(server, file));
-                LOG.info("directory.bastion.compacted");
+        } catch (IOException | RuntimeException e) {
+            fail("the journal could not be forced to disk", e);
+            return;
+        }
+        try {
+            if (journal.journalSize() > compactAtBytes) {
+                synchronized (journalLock) {
+                    if (journaling && failure == null) {
+                        journal.snapshot(file -> export(server, file));
+                        LOG.info("directory.bastion.compacted");
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.error("directory.bastion.journal.failed: {}", e.getMessage(), e);
+            LOG.warn("directory.bastion.compaction.failed: {}; will retry", e.getMessage());
         }
     }
 
-    /** Journals the state of an entry after a successful write. */
-    private void recordPut(String dn) {
-        if (!journaling) {
-            return;
-        }
-        try {
-            Entry e = server.getEntry(dn, "*"); // user attributes only
-            if (e != null) {
-                journal.put(e);
+    /**
+     * Appends the current state of the entry {@code dn} (its content, or its absence) to the
+     * journal. Reading and appending happen under one lock, and every write's callback runs after
+     * the write, so the last record about a DN describes it as it is after every write to it, in
+     * whatever order concurrent operations' callbacks run.
+     */
+    private void recordEntry(DN dn) {
+        synchronized (journalLock) {
+            if (!journaling) {
+                return;
             }
-        } catch (IOException | LDAPException e) {
-            throw new IllegalStateException("the directory journal could not be written", e);
-        }
-    }
-
-    private void recordSubtree(String dn) {
-        try {
-            for (Entry e :
-                    server.search(dn, SearchScope.SUB, "(objectClass=*)", "*").getSearchEntries()) {
-                journal.put(e);
+            try {
+                Entry e = server.getEntry(dn.toString(), "*"); // user attributes only
+                if (e != null) {
+                    journal.put(e);
+                } else {
+                    journal.delete(dn);
+                }
+            } catch (IOException | LDAPException e) {
+                throw fail("the journal could not be written", e);
             }
-        } catch (IOException | LDAPException e) {
-            throw new IllegalStateException("the directory journal could not be written", e);
         }
     }
 
-    private void recordDelete(String dn) {
-        if (!journaling) {
-            return;
+    /** Like {@link #recordEntry}, for {@code dn} and everything below it (deletes, renames). */
+    private void recordSubtree(DN dn) {
+        synchronized (journalLock) {
+            if (!journaling) {
+                return;
+            }
+            try {
+                journal.delete(dn);
+                if (server.getEntry(dn.toString(), "1.1") == null) {
+                    return;
+                }
+                List<SearchResultEntry> subtree =
+                        new ArrayList<>(
+                                server.search(
+                                                dn.toString(),
+                                                SearchScope.SUB,
+                                                "(objectClass=*)",
+                                                "*")
+                                        .getSearchEntries());
+                subtree.sort(Comparator.comparingInt(e -> depth(e)));
+                for (Entry e : subtree) {
+                    journal.put(e);
+                }
+            } catch (IOException | LDAPException e) {
+                throw fail("the journal could not be written", e);
+            }
         }
+    }
+
+    private static int depth(Entry e) {
         try {
-            journal.delete(dn);
-        } catch (IOException e) {
-            throw new IllegalStateException("the directory journal could not be written", e);
+            return e.getParsedDN().getRDNs().length;
+        } catch (LDAPException ex) {
+            return Integer.MAX_VALUE;
         }
     }
 
-    /** Writes every successful change to the journal before the result goes back to the client. */
+    /** Stops accepting writes: a change that is not in the journal would be lost at restart. */
+    private IllegalStateException fail(String what, Exception cause) {
+        if (failure == null) {
+            failure = what + ": " + cause.getMessage();
+            LOG.error(
+                    "directory.bastion.journal.failed: {}; writes are refused until restart",
+                    failure,
+                    cause);
+        }
+        return new IllegalStateException(what, cause);
+    }
+
+    private void refuseWritesIfFailed() throws LDAPException {
+        if (failure != null) {
+            throw new LDAPException(
+                    ResultCode.UNAVAILABLE,
+                    "the bastion directory cannot persist changes; restart it (see its log)");
+        }
+    }
+
+    /**
+     * Journals every successful change before the result goes back to the client, refuses writes
+     * after a journal failure, and refuses extended operations that write around the journal.
+     */
     private static final class JournalingInterceptor extends InMemoryOperationInterceptor {
         volatile EmbeddedBastionDirectory directory;
+
+        /** Before {@link #directory} is set, nothing would journal a write: refuse it. */
+        private void checkWritable() throws LDAPException {
+            EmbeddedBastionDirectory d = directory;
+            if (d == null) {
+                throw new LDAPException(
+                        ResultCode.UNAVAILABLE, "the bastion directory is still starting");
+            }
+            d.refuseWritesIfFailed();
+        }
+
+        @Override
+        public void processAddRequest(InMemoryInterceptedAddRequest request) throws LDAPException {
+            checkWritable();
+        }
+
+        @Override
+        public void processModifyRequest(InMemoryInterceptedModifyRequest request)
+                throws LDAPException {
+            checkWritable();
+        }
+
+        @Override
+        public void processDeleteRequest(InMemoryInterceptedDeleteRequest request)
+                throws LDAPException {
+            checkWritable();
+        }
+
+        @Override
+        public void processModifyDNRequest(InMemoryInterceptedModifyDNRequest request)
+                throws LDAPException {
+            checkWritable();
+        }
+
+        @Override
+        public void processExtendedRequest(InMemoryInterceptedExtendedRequest request)
+                throws LDAPException {
+            ExtendedOperations.refuseAllButWhoAmI(request);
+        }
 
         @Override
         public void processAddResult(InMemoryInterceptedAddResult add) {
             if (directory != null && add.getResult().getResultCode() == ResultCode.SUCCESS) {
-                directory.recordPut(add.getRequest().getDN());
+                directory.recordEntry(dn(add.getRequest().getDN()));
             }
         }
 
         @Override
         public void processModifyResult(InMemoryInterceptedModifyResult modify) {
             if (directory != null && modify.getResult().getResultCode() == ResultCode.SUCCESS) {
-                directory.recordPut(modify.getRequest().getDN());
+                directory.recordEntry(dn(modify.getRequest().getDN()));
             }
         }
 
         @Override
         public void processDeleteResult(InMemoryInterceptedDeleteResult delete) {
             if (directory != null && delete.getResult().getResultCode() == ResultCode.SUCCESS) {
-                directory.recordDelete(delete.getRequest().getDN());
+                directory.recordSubtree(dn(delete.getRequest().getDN()));
             }
         }
 
@@ -333,38 +473,52 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
             if (directory == null || modifyDn.getResult().getResultCode() != ResultCode.SUCCESS) {
                 return;
             }
+            var request = modifyDn.getRequest();
+            DN old = dn(request.getDN());
+            DN parent =
+                    request.getNewSuperiorDN() == null
+                            ? old.getParent()
+                            : dn(request.getNewSuperiorDN());
             try {
-                var request = modifyDn.getRequest();
-                DN old = new DN(request.getDN());
-                DN parent =
-                        request.getNewSuperiorDN() == null
-                                ? old.getParent()
-                                : new DN(request.getNewSuperiorDN());
                 DN renamed = new DN(new RDN(request.getNewRDN()), parent);
-                directory.recordDelete(old.toString());
-                if (directory.journaling) {
-                    directory.recordSubtree(renamed.toString());
-                }
+                directory.recordSubtree(old);
+                directory.recordSubtree(renamed);
             } catch (LDAPException e) {
-                throw new IllegalStateException("the directory journal could not be written", e);
+                throw directory.fail("the journal could not be written", e);
+            }
+        }
+
+        private static DN dn(String dn) {
+            try {
+                return new DN(dn);
+            } catch (LDAPException e) {
+                // the server has just applied an operation on this DN: it parses
+                throw new IllegalStateException("unparseable DN in a successful operation", e);
             }
         }
     }
 
     /**
-     * Reads the root DSE over the LDAP socket with an authenticated connection: a real round trip.
+     * The health probe: binds over the LDAP socket listener and reads the root DSE, a real round
+     * trip through the same listener clients use.
      *
-     * @return a short description
-     * @throws DirectoryUnavailableException if the directory does not answer
+     * @return a short description when up, e.g. {@code "embedded, 12 entries, ldap port 10389"}
+     * @throws DirectoryUnavailableException when down (no answer, or writes refused after a journal
+     *     failure), with a short reason
      */
     public String check() throws DirectoryUnavailableException {
+        String failed = failure;
+        if (failed != null) {
+            throw new DirectoryUnavailableException(
+                    "the embedded bastion directory refuses writes: " + failed);
+        }
         try (LDAPConnection c = new LDAPConnection(options.host(), ldapPort())) {
             c.bind(options.adminDn().toString(), new String(options.adminPassword()));
             RootDSE root = c.getRootDSE();
             if (root == null) {
                 throw new DirectoryUnavailableException("the root DSE could not be read");
             }
-            return "embedded, " + server.countEntries() + " entries";
+            return "embedded, " + server.countEntries() + " entries, ldap port " + ldapPort();
         } catch (LDAPException e) {
             throw new DirectoryUnavailableException(
                     "the embedded bastion directory did not answer: " + e.getResultCode().getName(),
@@ -372,16 +526,42 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
         }
     }
 
-    /** Authenticated connections to this directory (as its administrator). */
+    /**
+     * Authenticated connections to this directory (as its administrator), over the loopback
+     * listener. Shared: do not close it; {@link #close()} does.
+     */
     public LDAPConnectionPool pool() {
         return pool;
     }
 
+    /**
+     * A new connection bound as the administrator, opened in-process by the server (no port of its
+     * own; its writes are journaled like any other). The caller closes it.
+     *
+     * @throws LDAPException if the directory is stopped
+     */
+    public LDAPConnection connection() throws LDAPException {
+        LDAPConnection c = server.getConnection();
+        try {
+            c.bind(options.adminDn().toString(), new String(options.adminPassword()));
+            return c;
+        } catch (LDAPException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The address the listeners are bound to, e.g. {@code 127.0.0.1}. */
+    public String host() {
+        return options.host();
+    }
+
+    /** The LDAP port in use (the chosen one when the options said 0). */
     public int ldapPort() {
         return server.getListenPort("ldap");
     }
 
-    /** The LDAPS port, or -1 without TLS. */
+    /** The LDAPS port in use, or -1 without TLS. */
     public int ldapsPort() {
         return options.tls().isPresent() ? server.getListenPort("ldaps") : -1;
     }
@@ -390,40 +570,56 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
         return options.rootDn();
     }
 
+    /** {@code CN=Shadow Principal Configuration,CN=Services,CN=Configuration,<root>}. */
     public DN shadowPrincipalContainer() {
         return options.shadowPrincipalContainer();
+    }
+
+    /** {@code CN=Users,<root>}: the bastion accounts. */
+    public DN usersContainer() {
+        return options.usersContainer();
     }
 
     public EmbeddedBastionDirectoryOptions options() {
         return options;
     }
 
-    /** Stops listening, writes a final snapshot and closes the journal. */
+    /**
+     * Stops listening, writes a final snapshot, closes the journal and releases the data directory.
+     * Idempotent.
+     */
     @Override
     public void close() {
         pool.close();
         flusher.shutdownNow();
         server.shutDown(true);
-        try {
-            journal.snapshot(file -> export(server, file));
-            journal.close();
-        } catch (IOException e) {
-            // the journal is intact (it was synced); the next start replays it
-            LOG.warn("directory.bastion.snapshot.failed: {}", e.getMessage());
+        synchronized (journalLock) {
+            if (!journaling) {
+                return; // already closed
+            }
+            journaling = false;
             try {
-                journal.close();
-            } catch (IOException ignored) {
-                // nothing more to do
+                if (failure == null) {
+                    journal.snapshot(file -> export(server, file));
+                }
+            } catch (IOException e) {
+                // the journal is intact (it is forced below); the next start replays it
+                LOG.warn("directory.bastion.snapshot.failed: {}", e.getMessage());
+            } finally {
+                try {
+                    journal.close();
+                } catch (IOException e) {
+                    LOG.warn("directory.bastion.journal.close.failed: {}", e.getMessage());
+                }
             }
         }
-        journaling = false;
         LOG.info("directory.bastion.stopped");
     }
 
-    /** For tests: throws if the stored data of {@code dataDir} cannot be loaded. */
-    static int storedEntries(Path dataDir) throws IOException {
+    /** For tests: the entries a start from {@code dataDir} would load. */
+    static List<Entry> storedEntries(Path dataDir) throws IOException {
         try (DirectoryJournal j = new DirectoryJournal(dataDir)) {
-            return j.load().size();
+            return j.load();
         }
     }
 }

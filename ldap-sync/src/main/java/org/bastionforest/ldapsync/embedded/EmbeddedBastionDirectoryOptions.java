@@ -7,7 +7,16 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
 /**
- * How to run the embedded bastion directory. Immutable; {@code toString()} hides the password.
+ * How to run the embedded bastion directory. Validated when built (a bad field is named in the
+ * exception message). Immutable apart from the password array, which is not copied; {@code
+ * toString()} hides the password, and {@code equals} is identity (arrays make value equality
+ * misleading).
+ *
+ * <pre>{@code
+ * new EmbeddedBastionDirectoryOptions(new DN("DC=priv,DC=example"), "127.0.0.1", 0, 0,
+ *         Optional.of(sslContext), dataDir.resolve("bastion-directory"),
+ *         new DN("CN=bastion-admin,DC=priv,DC=example"), generatedPassword);
+ * }</pre>
  *
  * @param rootDn the bastion naming context, e.g. {@code DC=priv,DC=example}
  * @param host the loopback address to listen on

@@ -7,10 +7,13 @@ import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.listener.SaltedMessageDigestInMemoryPasswordEncoder;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedAddRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedDeleteRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedExtendedRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyDNRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedModifyRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSimpleBindRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.OperationType;
@@ -28,10 +31,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The demo production directory: an in-memory AD-like forest, seeded from an LDIF stream at every
- * start (nothing persists), for running the service with no Active Directory. It answers binds for
- * its accounts (passwords stored as {@code {SSHA256}}), requires a bind for every other operation,
- * and refuses every write with {@code unwillingToPerform}: the production directory is only ever
- * read.
+ * start (nothing persists: each start serves exactly the fixture again), for running the service
+ * with no Active Directory. It has the same AD schema elements as the bastion directory ({@link
+ * AdSchema}), answers binds for its accounts (passwords stored as {@code {SSHA256}}: salted
+ * SHA-256, verified by the server; disabled accounts are refused like AD does, {@code
+ * invalidCredentials} with "data 533"), requires a bind for searches and compares, and refuses
+ * every write (add, modify, delete, rename, password modify, transactions) with {@code
+ * unwillingToPerform}: the production directory is only ever read.
+ *
+ * <p>ldap-sync keeps the fixtures module in test scope; the caller passes the LDIF (the service
+ * passes {@code Fixtures.DEMO_AD_FOREST} from test-ldif, which it has at run time).
  *
  * <pre>{@code
  * try (InputStream ldif = Fixtures.open(Fixtures.DEMO_AD_FOREST);
@@ -89,9 +98,11 @@ public final class EmbeddedDemoProductionDirectory implements AutoCloseable {
             config.setListenerConfigs(
                     InMemoryListenerConfig.createLDAPConfig(
                             "ldap", InetAddress.getByName(host), port, null));
-            config.addInMemoryOperationInterceptor(new ReadOnly());
+            ReadOnly readOnly = new ReadOnly();
+            config.addInMemoryOperationInterceptor(readOnly);
             config.setAccessLogHandler(null);
             server = new InMemoryDirectoryServer(config);
+            readOnly.server = server;
             try (LDIFReader reader = new LDIFReader(ldif)) {
                 server.importFromLDIF(true, reader);
             }
@@ -110,9 +121,39 @@ public final class EmbeddedDemoProductionDirectory implements AutoCloseable {
         }
     }
 
-    /** Refuses every write that reaches the server through a connection. */
+    /**
+     * Refuses every write that reaches the server through a connection, and binds of disabled
+     * accounts as Active Directory does.
+     */
     private static final class ReadOnly extends InMemoryOperationInterceptor {
         private static final String MESSAGE = "the production directory is read-only here";
+        private static final int ACCOUNTDISABLE = 0x2;
+
+        volatile InMemoryDirectoryServer server;
+
+        /**
+         * A disabled account ({@code userAccountControl} with ACCOUNTDISABLE) cannot bind, even
+         * with the right password: AD answers invalidCredentials with "data 533".
+         */
+        @Override
+        public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request)
+                throws LDAPException {
+            String dn = request.getRequest().getBindDN();
+            if (server == null || dn.isEmpty()) {
+                return;
+            }
+            Entry account = server.getEntry(dn, "userAccountControl");
+            Integer control =
+                    account == null
+                            ? null
+                            : account.getAttributeValueAsInteger("userAccountControl");
+            if (control != null && (control & ACCOUNTDISABLE) != 0) {
+                throw new LDAPException(
+                        ResultCode.INVALID_CREDENTIALS,
+                        "80090308: LdapErr: DSID-0C090569, comment: AcceptSecurityContext error,"
+                                + " data 533, v4f7c");
+            }
+        }
 
         @Override
         public void processAddRequest(InMemoryInterceptedAddRequest request) throws LDAPException {
@@ -135,6 +176,13 @@ public final class EmbeddedDemoProductionDirectory implements AutoCloseable {
         public void processModifyDNRequest(InMemoryInterceptedModifyDNRequest request)
                 throws LDAPException {
             throw new LDAPException(ResultCode.UNWILLING_TO_PERFORM, MESSAGE);
+        }
+
+        /** Password modify and transactions would write past the four refusals above. */
+        @Override
+        public void processExtendedRequest(InMemoryInterceptedExtendedRequest request)
+                throws LDAPException {
+            ExtendedOperations.refuseAllButWhoAmI(request);
         }
     }
 

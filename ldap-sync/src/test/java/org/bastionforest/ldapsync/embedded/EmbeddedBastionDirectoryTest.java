@@ -5,18 +5,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Entry;
+import com.unboundid.ldap.sdk.ExtendedResult;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.Modification;
 import com.unboundid.ldap.sdk.ModificationType;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.extensions.PasswordModifyExtendedRequest;
+import com.unboundid.ldap.sdk.extensions.StartTransactionExtendedRequest;
+import com.unboundid.ldap.sdk.extensions.WhoAmIExtendedRequest;
+import com.unboundid.ldap.sdk.extensions.WhoAmIExtendedResult;
 import com.unboundid.ldap.sdk.schema.Schema;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +257,215 @@ class EmbeddedBastionDirectoryTest {
             c.bind(ADMIN, PASSWORD);
             assertThat(c.getEntry(CONTAINER)).isNotNull();
         }
+    }
+
+    /** What a start would load if the process died right now: a copy of the data files. */
+    private Map<String, Entry> crashImage() throws Exception {
+        Path data = dir.resolve("data");
+        Path copy = Files.createTempDirectory(dir, "crash-image");
+        for (String file : List.of(DirectoryJournal.SNAPSHOT, DirectoryJournal.JOURNAL)) {
+            if (Files.exists(data.resolve(file))) {
+                Files.copy(data.resolve(file), copy.resolve(file));
+            }
+        }
+        Map<String, Entry> entries = new TreeMap<>();
+        for (Entry e : EmbeddedBastionDirectory.storedEntries(copy)) {
+            entries.put(e.getParsedDN().toNormalizedString(), e);
+        }
+        return entries;
+    }
+
+    private static String key(String dn) throws LDAPException {
+        return new DN(dn).toNormalizedString();
+    }
+
+    @Test
+    void write_whenAcknowledged_thenAlreadyInTheJournalWhateverTheConnection() throws Exception {
+        start();
+        try (LDAPConnection network = admin();
+                LDAPConnection inProcess = directory.connection()) {
+            network.add(shadowPrincipal("Over The Network", "S-1-5-21-1-2-3-1500"));
+            inProcess.add(shadowPrincipal("In Process", "S-1-5-21-1-2-3-1501"));
+            directory.pool().add(shadowPrincipal("From The Pool", "S-1-5-21-1-2-3-1502"));
+            inProcess.modify(
+                    "CN=Over The Network," + CONTAINER,
+                    new Modification(ModificationType.ADD, "member", "CN=carol,CN=Users," + ROOT));
+        }
+        Map<String, Entry> image = crashImage();
+        assertThat(image)
+                .containsKeys(
+                        key("CN=In Process," + CONTAINER), key("CN=From The Pool," + CONTAINER));
+        assertThat(image.get(key("CN=Over The Network," + CONTAINER)).getAttributeValues("member"))
+                .containsExactly("CN=carol,CN=Users," + ROOT);
+    }
+
+    @Test
+    void journal_whenConcurrentWritesDeletesAndReAdds_thenReplayEqualsLiveState() throws Exception {
+        start();
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                done.add(
+                        pool.submit(
+                                () -> {
+                                    Random random = new Random(seed);
+                                    try (LDAPConnection c =
+                                            seed % 2 == 0 ? admin() : directory.connection()) {
+                                        for (int i = 0; i < 150; i++) {
+                                            String name = "P" + random.nextInt(5);
+                                            String dn = "CN=" + name + "," + CONTAINER;
+                                            try {
+                                                switch (random.nextInt(3)) {
+                                                    case 0 ->
+                                                            c.add(
+                                                                    shadowPrincipal(
+                                                                            name,
+                                                                            "S-1-5-21-1-2-3-"
+                                                                                    + (2000 + i)));
+                                                    case 1 ->
+                                                            c.modify(
+                                                                    dn,
+                                                                    new Modification(
+                                                                            ModificationType
+                                                                                    .REPLACE,
+                                                                            "description",
+                                                                            "t" + seed + "i" + i));
+                                                    default -> c.delete(dn);
+                                                }
+                                            } catch (LDAPException expected) {
+                                                // exists already / no such object: races are
+                                                // the point
+                                            }
+                                        }
+                                    }
+                                    return null;
+                                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Entry> live = new TreeMap<>();
+        try (LDAPConnection c = admin()) {
+            for (Entry e :
+                    c.search(ROOT, SearchScope.SUB, "(objectClass=*)", "*").getSearchEntries()) {
+                live.put(
+                        e.getParsedDN().toNormalizedString(),
+                        new Entry(e.getDN(), e.getAttributes()));
+            }
+        }
+        assertThat(crashImage()).isEqualTo(live);
+    }
+
+    @Test
+    void start_whenDataDirectoryInUse_thenRefusedNamingIt() throws Exception {
+        start();
+        assertThatThrownBy(
+                        () ->
+                                EmbeddedBastionDirectory.start(
+                                        options(dir.resolve("data"), Optional.empty())))
+                .isInstanceOf(DirectoryUnavailableException.class)
+                .hasMessageContaining("in use")
+                .hasMessageContaining(dir.resolve("data").toString());
+    }
+
+    @Test
+    void start_whenJournalDamagedBeforeItsEnd_thenRefusesToStartNamingTheJournal()
+            throws Exception {
+        start();
+        try (LDAPConnection c = admin()) {
+            c.add(shadowPrincipal("First", "S-1-5-21-1-2-3-1600"));
+            c.add(shadowPrincipal("Second", "S-1-5-21-1-2-3-1601"));
+        }
+        Path data = dir.resolve("data");
+        Path journal = data.resolve(DirectoryJournal.JOURNAL);
+        String text = Files.readString(journal);
+        byte[] snapshotBefore = Files.readAllBytes(data.resolve(DirectoryJournal.SNAPSHOT));
+        directory.close();
+        directory = null;
+        Files.write(data.resolve(DirectoryJournal.SNAPSHOT), snapshotBefore);
+        int first = text.indexOf("cn: First");
+        Files.writeString(
+                journal, text.substring(0, first) + "cn: Furst" + text.substring(first + 9));
+
+        assertThatThrownBy(this::start)
+                .isInstanceOf(DirectoryUnavailableException.class)
+                .hasMessageContaining(journal.toString())
+                .hasMessageContaining("before its end");
+    }
+
+    @Test
+    void extendedOperation_whenPasswordModifyOrTransaction_thenRefusedAndWhoAmIAnswered()
+            throws Exception {
+        start();
+        try (LDAPConnection c = admin()) {
+            ExtendedResult passwordModify =
+                    c.processExtendedOperation(
+                            new PasswordModifyExtendedRequest(
+                                    "dn:CN=Users," + ROOT, null, "new-password-123"));
+            assertThat(passwordModify.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+            ExtendedResult transaction =
+                    c.processExtendedOperation(new StartTransactionExtendedRequest());
+            assertThat(transaction.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+            WhoAmIExtendedResult whoAmI =
+                    (WhoAmIExtendedResult) c.processExtendedOperation(new WhoAmIExtendedRequest());
+            assertThat(whoAmI.getAuthorizationID()).isEqualToIgnoringCase("dn:" + ADMIN);
+        }
+    }
+
+    @Test
+    void anonymous_whenRootDseCompareOrExtended_thenRefused() throws Exception {
+        start();
+        try (LDAPConnection c = new LDAPConnection("127.0.0.1", directory.ldapPort())) {
+            assertThatThrownBy(() -> c.getEntry("", "namingContexts"))
+                    .isInstanceOfSatisfying(
+                            LDAPException.class,
+                            e ->
+                                    assertThat(e.getResultCode())
+                                            .isEqualTo(ResultCode.INSUFFICIENT_ACCESS_RIGHTS));
+            assertThatThrownBy(() -> c.compare(ROOT, "dc", "priv"))
+                    .isInstanceOf(LDAPException.class);
+            assertThat(c.processExtendedOperation(new WhoAmIExtendedRequest()).getResultCode())
+                    .isEqualTo(ResultCode.INSUFFICIENT_ACCESS_RIGHTS);
+        }
+    }
+
+    @Test
+    void maintain_whenJournalPastThreshold_thenCompactedIntoTheSnapshot() throws Exception {
+        directory =
+                EmbeddedBastionDirectory.start(options(dir.resolve("data"), Optional.empty()), 1);
+        try (LDAPConnection c = admin()) {
+            c.add(shadowPrincipal("Compacted", "S-1-5-21-1-2-3-1700"));
+        }
+        Path data = dir.resolve("data");
+        assertThat(Files.size(data.resolve(DirectoryJournal.JOURNAL))).isPositive();
+        directory.maintain();
+        assertThat(data.resolve(DirectoryJournal.JOURNAL)).doesNotExist();
+        assertThat(Files.readString(data.resolve(DirectoryJournal.SNAPSHOT)))
+                .contains("CN=Compacted");
+        try (LDAPConnection c = admin()) {
+            c.add(shadowPrincipal("After", "S-1-5-21-1-2-3-1701"));
+        }
+        assertThat(crashImage())
+                .containsKeys(key("CN=Compacted," + CONTAINER), key("CN=After," + CONTAINER));
+    }
+
+    @Test
+    void check_whenUpThenClosed_thenUpWithDetailThenDown() throws Exception {
+        start();
+        assertThat(directory.check())
+                .contains("entries")
+                .contains("ldap port " + directory.ldapPort());
+        directory.close();
+        EmbeddedBastionDirectory closed = directory;
+        directory = null;
+        assertThatThrownBy(closed::check).isInstanceOf(DirectoryUnavailableException.class);
+        closed.close(); // idempotent
     }
 
     @Test

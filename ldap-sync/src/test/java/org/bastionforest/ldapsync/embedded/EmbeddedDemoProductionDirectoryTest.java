@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Entry;
+import com.unboundid.ldap.sdk.ExtendedResult;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
@@ -13,6 +14,7 @@ import com.unboundid.ldap.sdk.ModificationType;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.extensions.PasswordModifyExtendedRequest;
 import java.io.InputStream;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 import org.bastionforest.shadowgroups.model.Sid;
@@ -135,6 +137,63 @@ class EmbeddedDemoProductionDirectoryTest {
                                         "cn: x"))
                 .isInstanceOf(LDAPException.class);
         assertThat(group("Domain Admins").getAttributeValues("member")).hasSize(before);
+    }
+
+    @Test
+    void passwordModify_whenDemoUserChangesOwnPassword_thenRefusedAndPasswordUnchanged()
+            throws Exception {
+        try (LDAPConnection zoe = new LDAPConnection("127.0.0.1", demo.port())) {
+            zoe.bind(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN, Fixtures.DEMO_USER_PASSWORD);
+            ExtendedResult result =
+                    zoe.processExtendedOperation(
+                            new PasswordModifyExtendedRequest(
+                                    Fixtures.DEMO_USER_PASSWORD, "Changed-Passw0rd!"));
+            assertThat(result.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+            assertThat(
+                            zoe.bind(
+                                            Fixtures.DEMO_DOMAIN_ADMIN_USER_DN,
+                                            Fixtures.DEMO_USER_PASSWORD)
+                                    .getResultCode())
+                    .isEqualTo(ResultCode.SUCCESS);
+        }
+    }
+
+    @Test
+    void bind_whenAccountDisabled_thenInvalidCredentialsLikeAd() throws Exception {
+        try (LDAPConnection c = new LDAPConnection("127.0.0.1", demo.port())) {
+            assertThatThrownBy(
+                            () ->
+                                    c.bind(
+                                            Fixtures.DEMO_DISABLED_USER_DN,
+                                            Fixtures.DEMO_USER_PASSWORD))
+                    .isInstanceOfSatisfying(
+                            LDAPException.class,
+                            e -> {
+                                assertThat(e.getResultCode())
+                                        .isEqualTo(ResultCode.INVALID_CREDENTIALS);
+                                assertThat(e.getDiagnosticMessage()).contains("data 533");
+                            });
+        }
+    }
+
+    @Test
+    void documentedFacts_whenReadOverLdap_thenHold() throws Exception {
+        Entry tanaka = sync.getEntry(Fixtures.DEMO_CJK_USER_DN, "displayName", "objectSid");
+        assertThat(tanaka.getAttributeValue("displayName")).isEqualTo("田中 秀樹");
+        assertThat(Sid.fromBytes(tanaka.getAttributeValueBytes("objectSid")).domainSid())
+                .hasToString(Fixtures.DEMO_DOMAIN_SID);
+        assertThat(sync.getEntry(Fixtures.DEMO_ALL_STAFF_DN).getAttributeValues("member"))
+                .hasSize(Fixtures.DEMO_ALL_STAFF_MEMBERS);
+        assertThat(sync.getEntry(Fixtures.DEMO_SQL_ADMINS_DN).getAttributeValues("member"))
+                .contains(Fixtures.DEMO_DBA_TEAM_DN);
+        assertThat(
+                        sync.search(
+                                        Fixtures.DEMO_ROOT,
+                                        SearchScope.SUB,
+                                        Filter.createEqualityFilter("userAccountControl", "514"),
+                                        "1.1")
+                                .getEntryCount())
+                .isEqualTo(Fixtures.DEMO_DISABLED_USERS);
     }
 
     @Test

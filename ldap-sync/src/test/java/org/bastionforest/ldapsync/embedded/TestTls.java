@@ -1,5 +1,6 @@
 package org.bastionforest.ldapsync.embedded;
 
+import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.util.ssl.KeyStoreKeyManager;
 import com.unboundid.util.ssl.SSLUtil;
 import com.unboundid.util.ssl.TrustAllTrustManager;
@@ -43,6 +44,36 @@ final class TestTls {
                                 keystore.toFile(), pin.toCharArray(), "PKCS12", "server"),
                         null)
                 .createSSLContext();
+    }
+
+    /**
+     * Exports the certificate made by {@link #serverContext(Path)} in {@code dir} as PEM, for
+     * OpenLDAP clients ({@code LDAPTLS_CACERT}).
+     */
+    static Path certificatePem(Path dir) {
+        Path pem = dir.resolve("tls.pem");
+        ResultCode rc =
+                ManageCertificates.main(
+                        null,
+                        OutputStream.nullOutputStream(),
+                        OutputStream.nullOutputStream(),
+                        "export-certificate",
+                        "--keystore",
+                        dir.resolve("tls.p12").toString(),
+                        "--keystore-password",
+                        "test-keystore-pin",
+                        "--keystore-type",
+                        "PKCS12",
+                        "--alias",
+                        "server",
+                        "--output-format",
+                        "PEM",
+                        "--output-file",
+                        pem.toString());
+        if (rc != ResultCode.SUCCESS) {
+            throw new IllegalStateException("could not export the test certificate: " + rc);
+        }
+        return pem;
     }
 
     static SSLUtil trustAll() {
