@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.ShadowGroupId;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.RequestId;
@@ -24,6 +25,8 @@ import org.bastionforest.shadowgroups.request.RequestId;
  * @param requester who asked
  * @param recipients who should hear of it (approvers for {@link Kind#APPROVAL_WAITING}, else the
  *     requester)
+ * @param recipientGroups production groups (by SID) whose members should hear of it: the approver
+ *     groups for {@link Kind#APPROVAL_WAITING}, else none; the sender expands them
  * @param endsAt when the grant ends, for the grant kinds
  */
 public record Notification(
@@ -34,6 +37,7 @@ public record Notification(
         ShadowGroupId group,
         UserId requester,
         Set<UserId> recipients,
+        Set<Sid> recipientGroups,
         Optional<Instant> endsAt) {
 
     /** What a notification is about; the names are stable (they appear in webhook bodies). */
@@ -67,6 +71,7 @@ public record Notification(
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(requester, "requester");
         recipients = Set.copyOf(recipients);
+        recipientGroups = Set.copyOf(recipientGroups);
         Objects.requireNonNull(endsAt, "endsAt");
     }
 }

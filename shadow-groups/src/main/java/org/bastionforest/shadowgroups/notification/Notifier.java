@@ -10,6 +10,9 @@ package org.bastionforest.shadowgroups.notification;
  */
 @FunctionalInterface
 public interface Notifier {
+    /** Sends nothing: for a service with no webhook or mail configured. */
+    Notifier NONE = notification -> {};
+
     /** Queues {@code notification} for sending. Never throws for a delivery failure. */
     void send(Notification notification);
 }
