@@ -1,7 +1,9 @@
 /**
- * Quartz jobs: grant expiry, request time-outs, reconcile and periodic sync.
+ * Quartz jobs: grant expiry, request time-outs, future starts, reconcile and periodic sync, on
+ * Quartz's JDBC JobStore in the service's database. The entry class is {@link
+ * org.bastionforest.scheduler.GrantScheduler}; the sync port is {@link
+ * org.bastionforest.scheduler.SyncRunner}. See the module's README.md.
  *
- * <p>Depends only on {@code shadow-groups}. Built by the scheduler issue; until then the service
- * starts without a scheduler and {@code /health} does not list one.
+ * <p>Depends only on {@code shadow-groups}.
  */
 package org.bastionforest.scheduler;
