@@ -201,17 +201,7 @@ class CoreStoryIT {
 
             // every step is audited and the chain verifies
             List<String> types = new ArrayList<>();
-            for (AuditRecord r :
-                    audit.query(
-                                    new AuditQuery(
-                                            Optional.empty(),
-                                            Optional.empty(),
-                                            Optional.empty(),
-                                            Optional.empty(),
-                                            Optional.empty(),
-                                            0,
-                                            AuditQuery.MAX_LIMIT))
-                            .records()) {
+            for (AuditRecord r : audit.query(AuditQuery.after(0, AuditQuery.MAX_LIMIT)).records()) {
                 types.add(r.event().type());
             }
             assertThat(types)

@@ -36,6 +36,18 @@ public record AuditQuery(
     /** The largest page. */
     public static final int MAX_LIMIT = 1000;
 
+    /** Every event after {@code afterSeq}, up to {@code limit} of them, with no other filter. */
+    public static AuditQuery after(long afterSeq, int limit) {
+        return new AuditQuery(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                afterSeq,
+                limit);
+    }
+
     /**
      * Validates the query.
      *

@@ -71,16 +71,7 @@ public final class NotificationRelay {
                 c -> {
                     long cursor = lockCursor(c);
                     List<AuditRecord> records =
-                            audit.query(
-                                            new AuditQuery(
-                                                    Optional.empty(),
-                                                    Optional.empty(),
-                                                    Optional.empty(),
-                                                    Optional.empty(),
-                                                    Optional.empty(),
-                                                    cursor,
-                                                    BATCH))
-                                    .records();
+                            audit.query(AuditQuery.after(cursor, BATCH)).records();
                     int sent = 0;
                     long last = cursor;
                     for (AuditRecord r : records) {
