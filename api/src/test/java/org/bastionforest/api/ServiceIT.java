@@ -55,21 +55,7 @@ class ServiceIT {
             // the bastion directory: the shadow principal container, for its admin only
             Path password = service.dataDir.resolve("secrets/bastion-directory-admin.password");
             Result container =
-                    run(
-                            ldapsearch.toString(),
-                            "-LLL",
-                            "-x",
-                            "-H",
-                            "ldap://127.0.0.1:" + service.bastionLdapPort,
-                            "-D",
-                            ADMIN_DN,
-                            "-y",
-                            password.toString(),
-                            "-b",
-                            CONTAINER,
-                            "-s",
-                            "base",
-                            "objectClass");
+                    searchBastionAsAdmin(ldapsearch, service, password, CONTAINER, "objectClass");
             assertThat(container.exitCode()).as(container.output()).isZero();
             assertThat(container.output()).contains("objectClass: msDS-ShadowPrincipalContainer");
 
@@ -247,23 +233,29 @@ class ServiceIT {
 
     private static boolean exists(Path ldapsearch, ServiceProcess service, Path password, String dn)
             throws Exception {
-        Result r =
-                run(
-                        ldapsearch.toString(),
-                        "-LLL",
-                        "-x",
-                        "-H",
-                        "ldap://127.0.0.1:" + service.bastionLdapPort,
-                        "-D",
-                        ADMIN_DN,
-                        "-y",
-                        password.toString(),
-                        "-b",
-                        dn,
-                        "-s",
-                        "base",
-                        "dn");
+        Result r = searchBastionAsAdmin(ldapsearch, service, password, dn, "dn");
         return r.exitCode() == 0 && r.output().contains(dn);
+    }
+
+    /** Reads one entry of the bastion directory with the real ldapsearch, bound as its admin. */
+    private static Result searchBastionAsAdmin(
+            Path ldapsearch, ServiceProcess service, Path password, String dn, String attribute)
+            throws Exception {
+        return run(
+                ldapsearch.toString(),
+                "-LLL",
+                "-x",
+                "-H",
+                "ldap://127.0.0.1:" + service.bastionLdapPort,
+                "-D",
+                ADMIN_DN,
+                "-y",
+                password.toString(),
+                "-b",
+                dn,
+                "-s",
+                "base",
+                attribute);
     }
 
     private static String installationId(ServiceProcess service) {
