@@ -95,17 +95,9 @@ public final class AuditLog {
                 throw new SQLException("audit chain head row is missing");
             }
         }
-        long seq;
-        String prevHash;
-        try (PreparedStatement ps =
-                        c.prepareStatement(
-                                "SELECT last_seq, last_hash FROM audit_chain_head"
-                                        + " WHERE singleton = 1");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            seq = rs.getLong(1);
-            prevHash = rs.getString(2);
-        }
+        ChainHead head = readHead(c);
+        long seq = head.seq();
+        String prevHash = head.hash();
         UUID eventId = UUID.randomUUID();
         String details = json(event.details());
         String hash = hash(eventId, event, details, prevHash);
@@ -155,18 +147,26 @@ public final class AuditLog {
         return database.inTransaction(AuditLog::verify);
     }
 
-    private static ChainVerification verify(Connection c) throws SQLException {
-        long headSeq;
-        String headHash;
+    /** The chain head: the last event's sequence number and hash. */
+    private record ChainHead(long seq, String hash) {}
+
+    private static ChainHead readHead(Connection c) throws SQLException {
         try (PreparedStatement ps =
                         c.prepareStatement(
                                 "SELECT last_seq, last_hash FROM audit_chain_head"
                                         + " WHERE singleton = 1");
                 ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            headSeq = rs.getLong(1);
-            headHash = rs.getString(2);
+            if (!rs.next()) {
+                throw new SQLException("audit chain head row is missing");
+            }
+            return new ChainHead(rs.getLong(1), rs.getString(2));
         }
+    }
+
+    private static ChainVerification verify(Connection c) throws SQLException {
+        ChainHead head = readHead(c);
+        long headSeq = head.seq();
+        String headHash = head.hash();
         List<Stored> rows = new ArrayList<>();
         try (PreparedStatement ps =
                 c.prepareStatement(
