@@ -133,7 +133,7 @@ public final class ConfigLoader {
             JsonNode known = defaults.get(field.getKey());
             if (known == null) {
                 throw new ConfigException(
-                        key, "unknown key" + suggestion(field.getKey(), defaults));
+                        key, "unknown key (known keys here: " + names(defaults) + ")");
             }
             if (known.isObject()) {
                 if (!field.getValue().isObject()) {
@@ -144,10 +144,6 @@ public final class ConfigLoader {
                 throw new ConfigException(key, "must be a single value, not a mapping");
             }
         }
-    }
-
-    private static String suggestion(String unknown, JsonNode siblings) {
-        return " (known keys here: " + names(siblings) + ")";
     }
 
     private static String names(JsonNode node) {
