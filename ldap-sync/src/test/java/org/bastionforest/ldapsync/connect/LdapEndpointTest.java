@@ -8,16 +8,13 @@ import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.LDAPURL;
-import com.unboundid.util.ssl.KeyStoreKeyManager;
-import com.unboundid.util.ssl.SSLUtil;
-import com.unboundid.util.ssl.cert.ManageCertificates;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.bastionforest.ldapsync.testing.TestTls;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.testsupport.FreePorts;
 import org.junit.jupiter.api.AfterEach;
@@ -36,37 +33,17 @@ class LdapEndpointTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path keystore = dir.resolve("server.p12");
-        String pin = "test-keystore-pin";
-        generate(keystore, pin, "localhost", "127.0.0.1");
-        caFile = dir.resolve("ca.pem");
-        ManageCertificates.main(
-                null,
-                Files.newOutputStream(caFile),
-                OutputStream.nullOutputStream(),
-                "export-certificate",
-                "--keystore",
-                keystore.toString(),
-                "--keystore-password",
-                pin,
-                "--alias",
-                "server",
-                "--output-format",
-                "PEM");
+        SSLContext tls = TestTls.serverContext(dir);
+        caFile = TestTls.certificatePem(dir);
 
         InMemoryDirectoryServerConfig config =
                 new InMemoryDirectoryServerConfig("dc=example,dc=org");
         config.addAdditionalBindCredentials(BIND_DN, PASSWORD);
-        SSLUtil serverTls =
-                new SSLUtil(
-                        new KeyStoreKeyManager(
-                                keystore.toFile(), pin.toCharArray(), "PKCS12", "server"),
-                        null);
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         config.setListenerConfigs(
                 InMemoryListenerConfig.createLDAPConfig("ldap", lo, 0, null),
                 InMemoryListenerConfig.createLDAPSConfig(
-                        "ldaps", lo, 0, serverTls.createSSLServerSocketFactory(), null));
+                        "ldaps", lo, 0, tls.getServerSocketFactory(), null));
         server = new InMemoryDirectoryServer(config);
         server.add(
                 "dn: dc=example,dc=org", "objectClass: top", "objectClass: domain", "dc: example");
@@ -76,34 +53,6 @@ class LdapEndpointTest {
     @AfterEach
     void stop() {
         server.shutDown(true);
-    }
-
-    private static void generate(Path keystore, String pin, String dns, String ip) {
-        ManageCertificates.main(
-                null,
-                OutputStream.nullOutputStream(),
-                OutputStream.nullOutputStream(),
-                "generate-self-signed-certificate",
-                "--keystore",
-                keystore.toString(),
-                "--keystore-password",
-                pin,
-                "--keystore-type",
-                "PKCS12",
-                "--alias",
-                "server",
-                "--subject-dn",
-                "CN=" + dns,
-                "--key-algorithm",
-                "EC",
-                "--key-size-bits",
-                "256",
-                "--signature-algorithm",
-                "SHA256withECDSA",
-                "--subject-alternative-name-dns",
-                dns,
-                "--subject-alternative-name-ip-address",
-                ip);
     }
 
     private LdapEndpointOptions options(List<String> urls, String password, Optional<Path> ca)

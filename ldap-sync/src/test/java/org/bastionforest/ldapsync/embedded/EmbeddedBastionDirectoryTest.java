@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.bastionforest.ldapsync.testing.TestTls;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.junit.jupiter.api.AfterEach;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.bastionforest.ldapsync.testing.TestTls;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.testldif.Fixtures;
 import org.bastionforest.testsupport.ExternalTools;

@@ -1,4 +1,4 @@
-package org.bastionforest.ldapsync.embedded;
+package org.bastionforest.ldapsync.testing;
 
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.util.ssl.KeyStoreKeyManager;
@@ -9,11 +9,14 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 
-/** A self-signed server certificate for tests. */
-final class TestTls {
+/**
+ * A self-signed server certificate for tests, valid for {@code localhost} and {@code 127.0.0.1}
+ * only (so a connection to another loopback address fails host-name verification).
+ */
+public final class TestTls {
     private TestTls() {}
 
-    static SSLContext serverContext(Path dir) throws Exception {
+    public static SSLContext serverContext(Path dir) throws Exception {
         Path keystore = dir.resolve("tls.p12");
         String pin = "test-keystore-pin";
         ManageCertificates.main(
@@ -37,6 +40,8 @@ final class TestTls {
                 "256",
                 "--signature-algorithm",
                 "SHA256withECDSA",
+                "--subject-alternative-name-dns",
+                "localhost",
                 "--subject-alternative-name-ip-address",
                 "127.0.0.1");
         return new SSLUtil(
@@ -50,7 +55,7 @@ final class TestTls {
      * Exports the certificate made by {@link #serverContext(Path)} in {@code dir} as PEM, for
      * OpenLDAP clients ({@code LDAPTLS_CACERT}).
      */
-    static Path certificatePem(Path dir) {
+    public static Path certificatePem(Path dir) {
         Path pem = dir.resolve("tls.pem");
         ResultCode rc =
                 ManageCertificates.main(
@@ -76,7 +81,7 @@ final class TestTls {
         return pem;
     }
 
-    static SSLUtil trustAll() {
+    public static SSLUtil trustAll() {
         return new SSLUtil(new TrustAllTrustManager());
     }
 }
