@@ -57,6 +57,10 @@ final class BastionJobs {
         return periodic(SyncJob.class, key, "production -> bastion sync, if configured");
     }
 
+    static JobDetail notifyJob(JobKey key) {
+        return periodic(NotifyJob.class, key, "ending-soon notices and notification relay");
+    }
+
     private static JobDetail periodic(Class<? extends Job> type, JobKey key, String what) {
         return JobBuilder.newJob(type)
                 .withIdentity(key)
@@ -86,6 +90,8 @@ final class BastionJobs {
                 return new ReconcileJob(scheduler);
             } else if (type == SyncJob.class) {
                 return new SyncJob(scheduler);
+            } else if (type == NotifyJob.class) {
+                return new NotifyJob(scheduler);
             }
             // a job stored by another build: do nothing rather than guess
             return context -> LOG.warn("scheduler.unknown-job: {} ignored", type.getName());
@@ -207,6 +213,24 @@ final class BastionJobs {
                 scheduler.runSync();
             } catch (Exception e) {
                 LOG.warn("scheduler.sync-failed: {}", e.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    @DisallowConcurrentExecution
+    static final class NotifyJob implements Job {
+        private final GrantScheduler scheduler;
+
+        NotifyJob(GrantScheduler scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public void execute(JobExecutionContext context) {
+            try {
+                scheduler.runNotify();
+            } catch (Exception e) {
+                LOG.warn("scheduler.notify-failed: {}", e.getClass().getSimpleName(), e);
             }
         }
     }

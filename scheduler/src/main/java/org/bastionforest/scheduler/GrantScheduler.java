@@ -22,6 +22,7 @@ import org.bastionforest.shadowgroups.directory.MembershipDispatcher;
 import org.bastionforest.shadowgroups.directory.MembershipDispatcher.DispatchResult;
 import org.bastionforest.shadowgroups.directory.MembershipReconciler;
 import org.bastionforest.shadowgroups.errors.StorageException;
+import org.bastionforest.shadowgroups.notification.NotificationRelay;
 import org.bastionforest.shadowgroups.request.ExpiryScheduler;
 import org.bastionforest.shadowgroups.request.RequestId;
 import org.bastionforest.shadowgroups.request.RequestService;
@@ -118,6 +119,10 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
     static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", GROUP);
     static final JobKey RECONCILE_JOB = JobKey.jobKey("reconcile", GROUP);
     static final JobKey SYNC_JOB = JobKey.jobKey("sync", GROUP);
+    static final JobKey NOTIFY_JOB = JobKey.jobKey("notify", GROUP);
+
+    /** The most ending-soon notices one notification job records. */
+    static final int ENDING_SOON_BATCH = 1_000;
 
     private final Database database;
     private final MembershipDispatcher dispatcher;
@@ -132,6 +137,11 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
     private final AtomicReference<RequestService> requests = new AtomicReference<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicReference<Notifications> notifications = new AtomicReference<>();
+
+    /** What the notification job does: see {@link #notifyWith}. */
+    private record Notifications(
+            NotificationRelay relay, Optional<Duration> endingSoon, Duration every) {}
 
     /**
      * What the scheduler runs and how. Validated when constructed; a bad value fails at startup
@@ -266,7 +276,7 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
             return id.length() > 200 ? id.substring(id.length() - 200) : id;
         }
 
-        private static void check(String name, Duration value, Duration min, Duration max) {
+        static void check(String name, Duration value, Duration min, Duration max) {
             if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
                 throw new IllegalArgumentException(
                         name + " must be between " + min + " and " + max + ", was " + value);
@@ -387,6 +397,35 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
         Objects.requireNonNull(service, "service");
         if (!requests.compareAndSet(null, service)) {
             throw new IllegalStateException("a RequestService is bound already");
+        }
+    }
+
+    /**
+     * Has the scheduler send notifications: every {@code every}, on one node of the cluster, it
+     * records "ending soon" events for grants that end within {@code endingSoon} (if given) and
+     * then relays new audit events through {@code relay}. Call before {@link #start()}; once only.
+     *
+     * @throws IllegalStateException if called twice or after start
+     * @throws IllegalArgumentException if {@code endingSoon} is outside 1 second to 1 day or {@code
+     *     every} outside 100 ms to 1 hour
+     */
+    public void notifyWith(NotificationRelay relay, Optional<Duration> endingSoon, Duration every) {
+        Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(endingSoon, "endingSoon");
+        Options.check("every", every, Duration.ofMillis(100), Duration.ofHours(1));
+        endingSoon.ifPresent(
+                lead -> {
+                    if (lead.compareTo(Duration.ofSeconds(1)) < 0
+                            || lead.compareTo(Duration.ofDays(1)) > 0) {
+                        throw new IllegalArgumentException(
+                                "endingSoon must be between 1 second and 1 day, was " + lead);
+                    }
+                });
+        if (started.get()) {
+            throw new IllegalStateException("notifyWith must be called before start()");
+        }
+        if (!notifications.compareAndSet(null, new Notifications(relay, endingSoon, every))) {
+            throw new IllegalStateException("notifications are set already");
         }
     }
 
@@ -566,6 +605,22 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
         requestDispatch();
     }
 
+    /** The notification job: ending-soon notices, then the relay; nothing if not configured. */
+    void runNotify() throws StorageException {
+        Notifications n = notifications.get();
+        if (n == null) {
+            return;
+        }
+        if (n.endingSoon().isPresent()) {
+            int announced =
+                    boundService().announceEndingSoon(n.endingSoon().get(), ENDING_SOON_BATCH);
+            if (announced > 0) {
+                LOG.debug("scheduler.ending-soon: {} grants announced", announced);
+            }
+        }
+        n.relay().relayDue();
+    }
+
     /** The sync job: nothing without a {@link SyncRunner}. */
     void runSync() throws Exception {
         if (sync == SyncRunner.NONE) {
@@ -742,6 +797,12 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
         periodic(BastionJobs.sweepJob(SWEEP_JOB), options.sweepInterval());
         periodic(BastionJobs.reconcileJob(RECONCILE_JOB), options.reconcileInterval());
         periodic(BastionJobs.syncJob(SYNC_JOB), options.syncInterval());
+        Notifications n = notifications.get();
+        if (n != null) {
+            periodic(BastionJobs.notifyJob(NOTIFY_JOB), n.every());
+        } else {
+            quartz.deleteJob(NOTIFY_JOB);
+        }
     }
 
     private void periodic(JobDetail job, Duration every) throws SchedulerException {

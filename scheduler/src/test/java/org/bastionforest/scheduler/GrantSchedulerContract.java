@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bastionforest.shadowgroups.errors.BastionException;
+import org.bastionforest.shadowgroups.notification.Notification;
+import org.bastionforest.shadowgroups.notification.NotificationRelay;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.AccessRequest;
 import org.bastionforest.shadowgroups.request.NewRequest;
@@ -308,5 +310,37 @@ abstract class GrantSchedulerContract {
         node.scheduler.start();
 
         assertThat(Node.await(Duration.ofSeconds(5), () -> runs.get() >= 2)).isTrue();
+    }
+
+    @Test
+    void notify_whenConfigured_thenGrantsEndingSoonAreAnnouncedAndRelayedOnce() throws Exception {
+        List<Notification> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Node node = node("a");
+        node.scheduler.notifyWith(
+                new NotificationRelay(node.db, node.audit, sent::add),
+                Optional.of(Duration.ofDays(1)),
+                Duration.ofMillis(300));
+        node.scheduler.start();
+
+        AccessRequest r = node.grantEndingIn(ALICE, Duration.ofSeconds(30));
+
+        assertThat(
+                        Node.await(
+                                Duration.ofSeconds(10),
+                                () ->
+                                        sent.stream()
+                                                .anyMatch(
+                                                        n ->
+                                                                n.kind()
+                                                                        == Notification.Kind
+                                                                                .GRANT_ENDING_SOON)))
+                .isTrue();
+        Thread.sleep(1_000); // several more notification runs
+        List<Notification> soon =
+                sent.stream().filter(n -> n.kind() == Notification.Kind.GRANT_ENDING_SOON).toList();
+        assertThat(soon).hasSize(1);
+        assertThat(soon.get(0).request()).isEqualTo(r.id());
+        assertThat(soon.get(0).recipients()).containsExactly(ALICE);
+        assertThat(sent).extracting(Notification::kind).contains(Notification.Kind.GRANT_STARTED);
     }
 }

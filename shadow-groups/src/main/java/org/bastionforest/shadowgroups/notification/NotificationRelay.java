@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns committed audit events into {@link Notification}s: a request waiting for approval (to its
- * approvers), approved, denied, timed out, a grant started, a grant ended. The audit log is written
- * in the same transaction as every change, so it is the durable, ordered record of what happened;
- * the relay reads it after a stored cursor ({@code notification_cursor}) and advances the cursor in
- * the transaction that holds the cursor's row lock, so two nodes do not relay the same events.
+ * approvers), approved, denied, timed out, a grant started, a grant ends soon, a grant ended. The
+ * audit log is written in the same transaction as every change, so it is the durable, ordered
+ * record of what happened; the relay reads it after a stored cursor ({@code notification_cursor})
+ * and advances the cursor in the transaction that holds the cursor's row lock, so two nodes do not
+ * relay the same events.
  *
  * <p>Delivery is at least once: after a crash between sending and committing the cursor, the same
  * notifications are sent again with the same {@link Notification#id()} (derived from the audit
@@ -128,6 +129,7 @@ public final class NotificationRelay {
                     case "request.denied" -> Optional.of(Kind.DENIED);
                     case "request.timed-out" -> Optional.of(Kind.TIMED_OUT);
                     case "grant.started" -> Optional.of(Kind.GRANT_STARTED);
+                    case "grant.ending-soon" -> Optional.of(Kind.GRANT_ENDING_SOON);
                     case "grant.expired", "grant.revoked", "grant.closed" ->
                             Optional.of(Kind.GRANT_ENDED);
                     default -> Optional.empty();

@@ -720,6 +720,74 @@ public final class RequestService {
     }
 
     /**
+     * For the scheduler: records a {@code grant.ending-soon} event (which the notification relay
+     * turns into a notice to the holder) for every active grant that ends within {@code lead}, once
+     * per end time: a grant extended after its notice gets another one for its new end.
+     *
+     * @param lead how long before its end a grant is announced, 1 second to 1 day
+     * @param limit the most grants announced in one call (the earliest ends first), 1 to 10000
+     * @return how many grants were announced
+     * @throws StorageException if the database failed
+     */
+    public int announceEndingSoon(Duration lead, int limit) throws StorageException {
+        if (lead == null
+                || lead.compareTo(Duration.ofSeconds(1)) < 0
+                || lead.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("lead must be between 1 second and 1 day");
+        }
+        if (limit < 1 || limit > 10_000) {
+            throw new IllegalArgumentException("limit must be between 1 and 10000");
+        }
+        record Due(UUID grant, UUID request, String user, String group, Instant endsAt) {}
+        Instant now = now();
+        return database.inTransaction(
+                c -> {
+                    List<Due> due = new ArrayList<>();
+                    try (PreparedStatement ps =
+                            c.prepareStatement(
+                                    "SELECT grant_id, request_id, user_id, group_id, ends_at FROM"
+                                            + " grants WHERE ended_at IS NULL AND ends_at > ? AND"
+                                            + " ends_at <= ? AND (ending_soon_for IS NULL OR"
+                                            + " ending_soon_for <> ends_at) ORDER BY ends_at"
+                                            + " FETCH FIRST "
+                                            + limit
+                                            + " ROWS ONLY FOR UPDATE")) {
+                        ps.setObject(1, utc(now));
+                        ps.setObject(2, utc(now.plus(lead)));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                due.add(
+                                        new Due(
+                                                rs.getObject(1, UUID.class),
+                                                rs.getObject(2, UUID.class),
+                                                rs.getString(3),
+                                                rs.getString(4),
+                                                instant(rs, 5)));
+                            }
+                        }
+                    }
+                    for (Due g : due) {
+                        try (PreparedStatement ps =
+                                c.prepareStatement(
+                                        "UPDATE grants SET ending_soon_for = ? WHERE grant_id ="
+                                                + " ?")) {
+                            ps.setObject(1, utc(g.endsAt()));
+                            ps.setObject(2, g.grant());
+                            ps.executeUpdate();
+                        }
+                        audit.append(
+                                c,
+                                AuditEvent.of("grant.ending-soon", now, AuditEvent.SYSTEM)
+                                        .withUser(g.user())
+                                        .withGroup(g.group())
+                                        .withRequest(g.request())
+                                        .withDetail("endsAt", g.endsAt().toString()));
+                    }
+                    return due.size();
+                });
+    }
+
+    /**
      * For the scheduler: the next instants at which something is due, up to {@code limit} of each
      * kind: approval time-outs, grant ends, and approved requests' starts.
      *

@@ -123,4 +123,49 @@ class NotificationRelayTest {
         assertThat(core.requests.get(r.id(), ALICE).state().name()).isEqualTo("PENDING_APPROVAL");
         assertThat(relay.relayDue()).as("the events were consumed").isZero();
     }
+
+    @Test
+    void announceEndingSoon_whenAGrantNearsItsEnd_thenTheHolderHearsOncePerEndTime()
+            throws Exception {
+        core.defineSql(basePolicy().maximumExtensions(1).build());
+        AccessRequest r =
+                core.requests.submit(
+                        ALICE,
+                        NewRequest.of(
+                                Core.SQL, Duration.ofHours(1), "INC0012347 patch", null, null));
+        Duration lead = Duration.ofMinutes(15);
+        assertThat(core.requests.announceEndingSoon(lead, 100)).as("an hour left").isZero();
+
+        core.clock.advance(Duration.ofMinutes(46));
+        assertThat(core.requests.announceEndingSoon(lead, 100)).isEqualTo(1);
+        assertThat(core.requests.announceEndingSoon(lead, 100)).as("only once").isZero();
+
+        core.requests.extend(r.id(), ALICE, Duration.ofMinutes(30));
+        assertThat(core.requests.announceEndingSoon(lead, 100))
+                .as("extended: no longer soon")
+                .isZero();
+        core.clock.advance(Duration.ofMinutes(30));
+        assertThat(core.requests.announceEndingSoon(lead, 100)).as("the new end").isEqualTo(1);
+
+        relay.relayDue();
+        List<Notification> soon =
+                sent.stream().filter(n -> n.kind() == Kind.GRANT_ENDING_SOON).toList();
+        assertThat(soon).hasSize(2);
+        assertThat(soon).allSatisfy(n -> assertThat(n.recipients()).containsExactly(ALICE));
+        assertThat(soon.get(1).endsAt())
+                .contains(core.requests.get(r.id(), ALICE).grant().orElseThrow().endsAt());
+    }
+
+    @Test
+    void announceEndingSoon_whenTheGrantWasClosed_thenNothing() throws Exception {
+        core.defineSql(basePolicy().build());
+        AccessRequest r =
+                core.requests.submit(
+                        ALICE,
+                        NewRequest.of(
+                                Core.SQL, Duration.ofHours(1), "INC0012348 patch", null, null));
+        core.requests.close(r.id(), ALICE, "done early");
+        core.clock.advance(Duration.ofMinutes(50));
+        assertThat(core.requests.announceEndingSoon(Duration.ofMinutes(15), 100)).isZero();
+    }
 }
