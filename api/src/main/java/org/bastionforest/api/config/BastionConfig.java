@@ -1,6 +1,7 @@
 package org.bastionforest.api.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -15,6 +16,9 @@ public record BastionConfig(
         Production production,
         Bastion bastion,
         Database database,
+        Security security,
+        Scheduler scheduler,
+        Sync sync,
         Kdc kdc,
         Rest rest,
         Admin admin) {
@@ -81,6 +85,22 @@ public record BastionConfig(
             return url.isEmpty();
         }
     }
+
+    public record Security(String masterKeyFile) {}
+
+    public record Scheduler(
+            int threads,
+            Duration misfireThreshold,
+            Duration dispatchInterval,
+            Duration sweepInterval,
+            Duration reconcileInterval,
+            Duration notifyInterval,
+            Duration endingSoon,
+            Cluster cluster) {}
+
+    public record Cluster(boolean enabled, String instanceId, Duration checkinInterval) {}
+
+    public record Sync(Duration interval) {}
 
     public record Kdc(String realm, String host, int tcpPort, int udpPort) {}
 

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +59,11 @@ public final class ConfigLoader {
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
-                    .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+                    .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                    .registerModule(
+                            new SimpleModule("bastion-durations")
+                                    .addDeserializer(
+                                            Duration.class, new ConfigDurations.Deserializer()));
 
     private ConfigLoader() {}
 
@@ -264,6 +270,9 @@ public final class ConfigLoader {
             }
             if (target == boolean.class || target == Boolean.class) {
                 return "must be true or false" + was;
+            }
+            if (target == Duration.class) {
+                return "must be a duration such as 500ms, 30s, 15m, 2h, 1d or PT15M" + was;
             }
             return "has the wrong type" + was;
         }

@@ -10,16 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.bastionforest.api.config.BastionConfig.Bastion;
 import org.bastionforest.api.config.BastionConfig.BastionKind;
+import org.bastionforest.api.config.BastionConfig.Cluster;
 import org.bastionforest.api.config.BastionConfig.Database;
 import org.bastionforest.api.config.BastionConfig.Production;
 import org.bastionforest.api.config.BastionConfig.ProductionKind;
 import org.bastionforest.api.config.BastionConfig.Rest;
+import org.bastionforest.api.config.BastionConfig.Scheduler;
+import org.bastionforest.api.config.BastionConfig.Security;
 import org.bastionforest.api.config.BastionConfig.Tls;
 
 /**
@@ -36,11 +40,24 @@ final class ConfigValidator {
         Production production = production(c.production());
         Bastion bastion = bastion(c.bastion());
         Database database = database(c.database());
+        Security security = security(c.security());
+        scheduler(c.scheduler(), database, security);
+        between("sync.interval", c.sync().interval(), Duration.ofSeconds(1), Duration.ofDays(1));
         kdc(c.kdc());
         Rest rest = rest(c.rest());
         dn("admin.group", c.admin().group(), true);
         BastionConfig resolved =
-                new BastionConfig(dataDir, production, bastion, database, c.kdc(), rest, c.admin());
+                new BastionConfig(
+                        dataDir,
+                        production,
+                        bastion,
+                        database,
+                        security,
+                        c.scheduler(),
+                        c.sync(),
+                        c.kdc(),
+                        rest,
+                        c.admin());
         distinctPorts(resolved);
         return resolved;
     }
@@ -135,6 +152,94 @@ final class ConfigValidator {
                                 "database.password-file",
                                 d.passwordFile());
         return new Database(d.url(), d.username(), password, "", d.maxPoolSize());
+    }
+
+    private static Security security(Security s) throws ConfigException {
+        if (s.masterKeyFile().isEmpty()) {
+            return s;
+        }
+        return new Security(path("security.master-key-file", s.masterKeyFile(), true));
+    }
+
+    private static void scheduler(Scheduler s, Database database, Security security)
+            throws ConfigException {
+        if (s.threads() < 1 || s.threads() > 100) {
+            throw new ConfigException(
+                    "scheduler.threads", "must be between 1 and 100 (was " + s.threads() + ")");
+        }
+        between(
+                "scheduler.misfire-threshold",
+                s.misfireThreshold(),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10));
+        between(
+                "scheduler.dispatch-interval",
+                s.dispatchInterval(),
+                Duration.ofMillis(100),
+                Duration.ofHours(1));
+        between(
+                "scheduler.sweep-interval",
+                s.sweepInterval(),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        between(
+                "scheduler.reconcile-interval",
+                s.reconcileInterval(),
+                Duration.ofSeconds(1),
+                Duration.ofDays(1));
+        between(
+                "scheduler.notify-interval",
+                s.notifyInterval(),
+                Duration.ofMillis(100),
+                Duration.ofHours(1));
+        if (!s.endingSoon().isZero()) {
+            between(
+                    "scheduler.ending-soon",
+                    s.endingSoon(),
+                    Duration.ofSeconds(1),
+                    Duration.ofDays(1));
+        }
+        Cluster cluster = s.cluster();
+        between(
+                "scheduler.cluster.checkin-interval",
+                cluster.checkinInterval(),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10));
+        if (!cluster.instanceId().isEmpty()
+                && !cluster.instanceId().matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new ConfigException(
+                    "scheduler.cluster.instance-id",
+                    "must be 1 to 200 letters, digits, '.', '_' or '-' (was '"
+                            + cluster.instanceId()
+                            + "')");
+        }
+        if (cluster.enabled()) {
+            if (!database.url().startsWith("jdbc:postgresql:")) {
+                throw new ConfigException(
+                        "scheduler.cluster.enabled",
+                        "cluster mode needs a shared PostgreSQL database (set database.url)");
+            }
+            if (security.masterKeyFile().isEmpty()) {
+                throw new ConfigException(
+                        "security.master-key-file",
+                        "is required in cluster mode: every node must use the same master key");
+            }
+        }
+    }
+
+    private static void between(String key, Duration value, Duration min, Duration max)
+            throws ConfigException {
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException(
+                    key,
+                    "must be between "
+                            + ConfigDurations.format(min)
+                            + " and "
+                            + ConfigDurations.format(max)
+                            + " (was "
+                            + ConfigDurations.format(value)
+                            + ")");
+        }
     }
 
     private static void kdc(BastionConfig.Kdc k) throws ConfigException {

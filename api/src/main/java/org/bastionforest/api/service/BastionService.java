@@ -1,9 +1,14 @@
 package org.bastionforest.api.service;
 
 import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPInterface;
 import com.unboundid.ldap.sdk.LDAPURL;
 import com.unboundid.ldap.sdk.RDN;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SimpleBindRequest;
+import com.unboundid.ldap.sdk.SingleServerSet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,7 +22,9 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.crypto.SecretKey;
 import org.bastionforest.api.config.BastionConfig;
 import org.bastionforest.api.config.BastionConfig.BastionKind;
 import org.bastionforest.api.config.BastionConfig.ProductionKind;
@@ -34,8 +41,21 @@ import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectoryOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedDemoProductionDirectory;
+import org.bastionforest.ldapsync.facts.ProductionDirectoryFacts;
+import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
+import org.bastionforest.scheduler.GrantScheduler;
+import org.bastionforest.scheduler.SyncRunner;
+import org.bastionforest.shadowgroups.audit.AuditLog;
+import org.bastionforest.shadowgroups.directory.MembershipDispatcher;
+import org.bastionforest.shadowgroups.directory.MembershipReconciler;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.shadowgroups.errors.StorageException;
+import org.bastionforest.shadowgroups.mfa.TotpService;
+import org.bastionforest.shadowgroups.model.Sid;
+import org.bastionforest.shadowgroups.notification.NotificationRelay;
+import org.bastionforest.shadowgroups.policy.Administrators;
+import org.bastionforest.shadowgroups.policy.ShadowGroupService;
+import org.bastionforest.shadowgroups.request.RequestService;
 import org.bastionforest.shadowgroups.storage.Database;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.bastionforest.shadowgroups.storage.Installation;
@@ -75,6 +95,16 @@ public final class BastionService implements AutoCloseable {
     private TlsMaterial tls;
     private Database database;
     private Installation installation;
+    private MasterKey masterKey;
+    private final Clock clock = Clock.systemUTC();
+    private LDAPInterface productionLdap;
+    private List<DN> productionBases;
+    private ProductionDirectoryFacts.Nesting nesting;
+    private LDAPInterface bastionLdap;
+    private DN bastionAccounts;
+    private DN bastionShadowContainer;
+    private LdapBastionDirectory.Mode bastionMode;
+    private BastionCore core;
 
     private BastionService(BastionConfig config) {
         this.config = config;
@@ -111,6 +141,7 @@ public final class BastionService implements AutoCloseable {
         startDatabase();
         startBastionDirectory();
         startProductionDirectory();
+        startCore();
         startHttp();
     }
 
@@ -177,6 +208,18 @@ public final class BastionService implements AutoCloseable {
                 external("bastion", List.of(c.url()), c.bindDn(), c.bindPassword(), c.caFile());
         started.push(new Component("bastion directory", endpoint));
         health.register("bastionDirectory", () -> check(endpoint::check));
+        try {
+            DN root = new DN(c.rootDn());
+            bastionLdap = endpoint.pool();
+            bastionAccounts = root;
+            bastionShadowContainer = shadowPrincipalContainer(root);
+            bastionMode =
+                    c.kind() == BastionKind.AD
+                            ? LdapBastionDirectory.Mode.TTL_LINKS
+                            : LdapBastionDirectory.Mode.PLAIN;
+        } catch (LDAPException e) {
+            throw new StartupException("bastion directory: invalid root DN", e);
+        }
         summary.add(
                 "bastion directory   "
                         + c.kind().name().toLowerCase()
@@ -196,6 +239,20 @@ public final class BastionService implements AutoCloseable {
                 external("production", c.urls(), c.bindDn(), c.bindPassword(), c.caFile());
         started.push(new Component("production directory", endpoint));
         health.register("productionDirectory", () -> check(endpoint::check));
+        productionLdap = endpoint.pool();
+        productionBases = new ArrayList<>();
+        for (String base : c.baseDns()) {
+            try {
+                productionBases.add(new DN(base));
+            } catch (LDAPException e) {
+                throw new StartupException("production directory: invalid base DN", e);
+            }
+        }
+        // AD (and Samba) resolve nested membership with the in-chain matching rule
+        nesting =
+                c.kind() == ProductionKind.AD
+                        ? ProductionDirectoryFacts.Nesting.IN_CHAIN_RULE
+                        : ProductionDirectoryFacts.Nesting.EXPAND;
         summary.add(
                 "production          "
                         + c.kind().name().toLowerCase()
@@ -218,6 +275,10 @@ public final class BastionService implements AutoCloseable {
                             data.secret(BASTION_ADMIN_SECRET).chars());
             EmbeddedBastionDirectory directory = EmbeddedBastionDirectory.start(options);
             started.push(new Component("bastion directory", directory));
+            bastionLdap = directory.pool();
+            bastionAccounts = directory.usersContainer();
+            bastionShadowContainer = directory.shadowPrincipalContainer();
+            bastionMode = LdapBastionDirectory.Mode.PLAIN;
             health.register("bastionDirectory", () -> check(directory::check));
             String host = c.embedded().host();
             summary.add(
@@ -249,6 +310,19 @@ public final class BastionService implements AutoCloseable {
                     EmbeddedDemoProductionDirectory.start(
                             new DN(Fixtures.DEMO_ROOT), c.demo().host(), c.demo().port(), ldif);
             started.push(new Component("demo production directory", demo));
+            LDAPConnectionPool pool =
+                    new LDAPConnectionPool(
+                            new SingleServerSet(c.demo().host(), demo.port()),
+                            new SimpleBindRequest(
+                                    Fixtures.DEMO_SYNC_ACCOUNT_DN,
+                                    Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD),
+                            1,
+                            8);
+            started.push(new Component("demo production connections", pool::close));
+            productionLdap = pool;
+            productionBases = List.of(new DN(Fixtures.DEMO_ROOT));
+            // the in-memory directory has no in-chain matching rule
+            nesting = ProductionDirectoryFacts.Nesting.EXPAND;
             health.register(
                     "productionDirectory",
                     () ->
@@ -307,6 +381,120 @@ public final class BastionService implements AutoCloseable {
         } catch (DirectoryUnavailableException e) {
             throw new StartupException(which + " directory: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The core and the scheduler: the scheduler's start sweeps (ends every overdue grant, applies
+     * pending directory changes, reconciles) before it returns, so the service is never healthy
+     * with an overdue grant.
+     */
+    private void startCore() throws StartupException {
+        try {
+            String keyFile = config.security().masterKeyFile();
+            masterKey =
+                    MasterKey.load(
+                            keyFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(keyFile)),
+                            data);
+        } catch (IOException e) {
+            throw new StartupException("security: " + e.getMessage(), e);
+        }
+        AuditLog audit = new AuditLog(database);
+        ProductionDirectoryFacts facts =
+                new ProductionDirectoryFacts(productionLdap, productionBases, nesting);
+        Administrators administrators =
+                new Administrators(Set.of(), Set.of(adminGroupSid(config.admin().group())));
+        SecretKey mfaKey = masterKey.derive("mfa-totp");
+        TotpService totp =
+                new TotpService(
+                        database, audit, () -> mfaKey, clock, TotpService.Options.defaults());
+        LdapBastionDirectory writer =
+                new LdapBastionDirectory(
+                        bastionLdap, bastionAccounts, bastionShadowContainer, bastionMode, clock);
+        MembershipDispatcher dispatcher =
+                new MembershipDispatcher(
+                        database, writer, audit, clock, MembershipDispatcher.Options.defaults());
+        MembershipReconciler reconciler = new MembershipReconciler(database, writer, audit, clock);
+        BastionConfig.Scheduler s = config.scheduler();
+        GrantScheduler.Options options =
+                new GrantScheduler.Options(
+                        s.threads(),
+                        s.misfireThreshold(),
+                        s.cluster().enabled(),
+                        s.cluster().checkinInterval(),
+                        s.cluster().instanceId().isEmpty()
+                                ? GrantScheduler.Options.defaultInstanceId()
+                                : s.cluster().instanceId(),
+                        s.dispatchInterval(),
+                        s.sweepInterval(),
+                        s.reconcileInterval(),
+                        config.sync().interval());
+        try {
+            GrantScheduler scheduler =
+                    new GrantScheduler(
+                            database, dispatcher, reconciler, SyncRunner.NONE, clock, options);
+            started.push(new Component("scheduler", scheduler));
+            ShadowGroupService groups =
+                    new ShadowGroupService(database, audit, facts, administrators, clock);
+            RequestService requests =
+                    new RequestService(
+                            database, audit, facts, totp, administrators, clock, scheduler);
+            scheduler.bind(requests);
+            scheduler.notifyWith(
+                    new NotificationRelay(database, audit, new LogNotifier()),
+                    s.endingSoon().isZero() ? Optional.empty() : Optional.of(s.endingSoon()),
+                    s.notifyInterval());
+            scheduler.start();
+            health.register("scheduler", () -> toComponentHealth(scheduler.status().health()));
+            core =
+                    new BastionCore(
+                            database,
+                            audit,
+                            facts,
+                            administrators,
+                            groups,
+                            requests,
+                            totp,
+                            scheduler,
+                            clock);
+            summary.add(
+                    "scheduler           "
+                            + (options.clustered()
+                                    ? "clustered, instance " + options.instanceId()
+                                    : "single node")
+                            + ", "
+                            + options.threadCount()
+                            + " threads");
+        } catch (StorageException e) {
+            throw new StartupException("scheduler: " + e.getMessage(), e);
+        }
+    }
+
+    /** The administrators' production group's SID, read from the production directory. */
+    private Sid adminGroupSid(String groupDn) throws StartupException {
+        try {
+            SearchResultEntry entry = productionLdap.getEntry(groupDn, "objectSid");
+            if (entry == null || !entry.hasAttribute("objectSid")) {
+                throw new StartupException(
+                        "admin.group: "
+                                + groupDn
+                                + " was not found in the production directory or has no objectSid");
+            }
+            return Sid.fromBytes(entry.getAttributeValueBytes("objectSid"));
+        } catch (LDAPException e) {
+            throw new StartupException(
+                    "admin.group: cannot read " + groupDn + ": " + e.getResultCode(), e);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("admin.group: " + groupDn + " has an invalid objectSid", e);
+        }
+    }
+
+    private static DN shadowPrincipalContainer(DN root) {
+        List<RDN> rdns = new ArrayList<>();
+        rdns.add(new RDN("CN", "Shadow Principal Configuration"));
+        rdns.add(new RDN("CN", "Services"));
+        rdns.add(new RDN("CN", "Configuration"));
+        rdns.addAll(List.of(root.getRDNs()));
+        return new DN(rdns);
     }
 
     private void startHttp() throws StartupException {
@@ -381,6 +569,11 @@ public final class BastionService implements AutoCloseable {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /** The core services, for the REST resources. */
+    public BastionCore core() {
+        return core;
     }
 
     /** The health of every component, now. */

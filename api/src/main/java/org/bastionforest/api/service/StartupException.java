@@ -4,6 +4,10 @@ package org.bastionforest.api.service;
 public final class StartupException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    public StartupException(String message) {
+        super(message);
+    }
+
     public StartupException(String message, Throwable cause) {
         super(message, cause);
     }

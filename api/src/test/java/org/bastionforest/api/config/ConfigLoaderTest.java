@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.bastionforest.api.config.BastionConfig.ProductionKind;
@@ -118,6 +119,16 @@ class ConfigLoaderTest {
                 "list for scalar    | 'rest:\n  host: [a, b]\n'                   | rest.host | single value",
                 "duplicate key      | 'rest:\n  port: 1\n  port: 2\n'             | bastion.yaml | not valid YAML",
                 "not a mapping      | '- a\n- b\n'                                | bastion.yaml | YAML mapping",
+                "duration no unit   | 'scheduler:\n  sweep-interval: 30\n'      | scheduler.sweep-interval | a duration",
+                "duration bad unit  | 'scheduler:\n  sweep-interval: 30y\n'     | scheduler.sweep-interval | a duration",
+                "duration negative  | 'sync:\n  interval: -PT5M\n'              | sync.interval | a duration",
+                "duration too short | 'scheduler:\n  dispatch-interval: 10ms\n' | scheduler.dispatch-interval | between 100ms and 1h",
+                "ending soon > 1d   | 'scheduler:\n  ending-soon: 2d\n'         | scheduler.ending-soon | between 1s and 1d",
+                "threads zero       | 'scheduler:\n  threads: 0\n'              | scheduler.threads | between 1 and 100",
+                "bad instance id    | 'scheduler:\n  cluster:\n    instance-id: a b\n' | scheduler.cluster.instance-id | letters, digits",
+                "cluster on hsqldb  | 'scheduler:\n  cluster:\n    enabled: true\n' | scheduler.cluster.enabled | PostgreSQL",
+                "cluster no key     | 'database:\n  url: jdbc:postgresql://h/db\nscheduler:\n  cluster:\n    enabled: true\n' | security.master-key-file | cluster mode",
+                "missing master key | 'security:\n  master-key-file: /nonexistent.key\n' | security.master-key-file | does not exist",
             })
     void load_whenInvalid_thenOneLineNamingTheKey(
             String name, String yaml, String key, String problem) {
@@ -186,5 +197,20 @@ class ConfigLoaderTest {
         }
         assertThat(ConfigLoader.knownKeys())
                 .contains("rest.tls.mode", "database.url", "kdc.udp-port");
+    }
+
+    @Test
+    void load_whenDurationsAreGiven_thenEachFormIsRead() throws Exception {
+        BastionConfig c =
+                load(
+                        "scheduler:\n  sweep-interval: 45s\n  reconcile-interval: PT2H\n"
+                                + "  ending-soon: 0s\nsync:\n  interval: 1d\n",
+                        Map.of("BASTION_SCHEDULER_DISPATCH_INTERVAL", "250ms"));
+        assertThat(c.scheduler().sweepInterval()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(c.scheduler().reconcileInterval()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.scheduler().endingSoon()).isZero();
+        assertThat(c.scheduler().dispatchInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.sync().interval()).isEqualTo(Duration.ofDays(1));
+        assertThat(c.scheduler().cluster().enabled()).isFalse();
     }
 }
