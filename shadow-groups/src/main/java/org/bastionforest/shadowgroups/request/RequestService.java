@@ -897,6 +897,85 @@ public final class RequestService {
     }
 
     /**
+     * Lists requests: the caller's own, or (administrators only) everybody's, filtered, ordered and
+     * paged as {@code query} says.
+     *
+     * @throws AccessDeniedException if {@code query} asks for everybody's requests and {@code
+     *     caller} is not an administrator
+     * @throws DirectoryUnavailableException if administrator groups cannot be resolved now
+     * @throws StorageException if the database failed
+     */
+    public RequestPage search(UserId caller, RequestQuery query)
+            throws AccessDeniedException, DirectoryUnavailableException, StorageException {
+        Objects.requireNonNull(caller, "caller");
+        Objects.requireNonNull(query, "query");
+        if (query.scope() == RequestQuery.Scope.ALL && !administrators.includes(caller, facts)) {
+            throw new AccessDeniedException("only administrators list everybody's requests");
+        }
+        StringBuilder sql = new StringBuilder("SELECT request_id FROM access_requests WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        Optional<UserId> who =
+                query.scope() == RequestQuery.Scope.MINE ? Optional.of(caller) : query.requester();
+        if (who.isPresent()) {
+            sql.append(" AND requester = ?");
+            params.add(who.get().value());
+        }
+        if (!query.states().isEmpty()) {
+            sql.append(" AND state IN (");
+            sql.append(
+                    String.join(", ", java.util.Collections.nCopies(query.states().size(), "?")));
+            sql.append(")");
+            query.states().stream().map(Enum::name).sorted().forEach(params::add);
+        }
+        if (query.group().isPresent()) {
+            sql.append(" AND group_id = ?");
+            params.add(query.group().get().value());
+        }
+        String cmp = query.newestFirst() ? "<" : ">";
+        if (query.after().isPresent()) {
+            RequestQuery.Cursor cursor = query.after().get();
+            sql.append(" AND (created_at ")
+                    .append(cmp)
+                    .append(" ? OR (created_at = ? AND request_id ")
+                    .append(cmp)
+                    .append(" ?))");
+            params.add(utc(cursor.createdAt()));
+            params.add(utc(cursor.createdAt()));
+            params.add(cursor.id().uuid());
+        }
+        String dir = query.newestFirst() ? " DESC" : " ASC";
+        sql.append(" ORDER BY created_at").append(dir).append(", request_id").append(dir);
+        sql.append(" FETCH FIRST ").append(query.limit() + 1).append(" ROWS ONLY");
+        return database.inTransaction(
+                c -> {
+                    List<RequestId> ids = new ArrayList<>();
+                    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                        for (int i = 0; i < params.size(); i++) {
+                            ps.setObject(i + 1, params.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                ids.add(new RequestId(rs.getObject(1, UUID.class)));
+                            }
+                        }
+                    }
+                    boolean more = ids.size() > query.limit();
+                    List<AccessRequest> items = new ArrayList<>();
+                    for (RequestId id : more ? ids.subList(0, query.limit()) : ids) {
+                        items.add(load(c, id, false).orElseThrow());
+                    }
+                    Optional<RequestQuery.Cursor> next =
+                            more
+                                    ? Optional.of(
+                                            new RequestQuery.Cursor(
+                                                    items.get(items.size() - 1).createdAt(),
+                                                    items.get(items.size() - 1).id()))
+                                    : Optional.empty();
+                    return new RequestPage(items, next);
+                });
+    }
+
+    /**
      * The pending requests {@code approver} may decide (never their own), oldest first.
      *
      * @throws DirectoryUnavailableException if approver groups cannot be resolved now

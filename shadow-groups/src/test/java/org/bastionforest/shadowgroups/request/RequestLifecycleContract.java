@@ -1088,4 +1088,72 @@ abstract class RequestLifecycleContract {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void search_whenPaged_thenEveryRequestOnceInOrderAndOnlyTheCallersOwn() throws Exception {
+        core.defineSql(basePolicy().eligibleUsers(Set.of(ALICE, DAVE)).build());
+        List<RequestId> mine = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            AccessRequest r =
+                    core.requests.submit(
+                            ALICE,
+                            NewRequest.of(SQL, Duration.ofHours(1), "INC000" + i, null, null));
+            mine.add(r.id());
+            core.requests.close(r.id(), ALICE, "done");
+            core.clock.advance(Duration.ofSeconds(1));
+        }
+        core.requests.submit(
+                DAVE, NewRequest.of(SQL, Duration.ofHours(1), "INC0009999", null, null));
+
+        List<RequestId> seen = new ArrayList<>();
+        RequestQuery q = RequestQuery.mine().limit(2);
+        RequestPage page;
+        do {
+            page = core.requests.search(ALICE, q);
+            page.items().forEach(r -> seen.add(r.id()));
+            assertThat(page.items()).allMatch(r -> r.requester().equals(ALICE));
+            q = page.next().map(RequestQuery.mine().limit(2)::after).orElse(null);
+        } while (q != null);
+        List<RequestId> newestFirst = new ArrayList<>(mine);
+        java.util.Collections.reverse(newestFirst);
+        assertThat(seen).containsExactlyElementsOf(newestFirst);
+
+        assertThat(
+                        core.requests
+                                .search(ALICE, RequestQuery.mine().newestFirst(false).limit(1))
+                                .items())
+                .extracting(AccessRequest::id)
+                .containsExactly(mine.get(0));
+        assertThat(
+                        core.requests
+                                .search(
+                                        DAVE,
+                                        RequestQuery.mine().states(Set.of(RequestState.CLOSED)))
+                                .items())
+                .isEmpty();
+    }
+
+    @Test
+    void search_whenEverybodysRequestsAreAsked_thenOnlyAdministratorsGetThem() throws Exception {
+        core.defineSql(basePolicy().eligibleUsers(Set.of(ALICE, DAVE)).build());
+        core.requests.submit(
+                ALICE, NewRequest.of(SQL, Duration.ofHours(1), "INC0000001", null, null));
+        core.requests.submit(
+                DAVE, NewRequest.of(SQL, Duration.ofHours(1), "INC0000002", null, null));
+
+        assertThatThrownBy(() -> core.requests.search(ALICE, RequestQuery.all()))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(
+                        core.requests
+                                .search(
+                                        ROOT,
+                                        RequestQuery.all()
+                                                .states(Set.of(RequestState.ACTIVE))
+                                                .group(SQL))
+                                .items())
+                .hasSize(2);
+        assertThat(core.requests.search(ROOT, RequestQuery.all().requester(DAVE)).items())
+                .extracting(AccessRequest::requester)
+                .containsExactly(DAVE);
+    }
 }
