@@ -35,13 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 abstract class StoreContract {
     /** The latest migration's version: bump it with every new migration. */
-    static final String EXPECTED_SCHEMA_VERSION = "8";
+    static final String EXPECTED_SCHEMA_VERSION = "9";
 
     /**
-     * How many migrations a new database runs: V1 to V5 and V8 (common) and V4_1 (vendor: Quartz's
-     * tables).
+     * How many migrations a new database runs: V1 to V5, V8 and V9 (common) and V4_1 (vendor:
+     * Quartz's tables).
      */
-    static final int EXPECTED_MIGRATIONS = 7;
+    static final int EXPECTED_MIGRATIONS = 8;
 
     static final String WRONG_PASSWORD = "wrong-password-Zq81x";
 
