@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -86,6 +88,83 @@ public final class PolicyFile {
             groups.add(group(list.get(i), "shadow-groups[" + i + "]"));
         }
         return groups;
+    }
+
+    /**
+     * Reads one shadow group in the policy-file shape (one item of {@code shadow-groups}), for
+     * example a JSON body of the REST API. As strict as {@link #parse}.
+     *
+     * @throws InvalidInputException naming the place and the problem
+     */
+    public static ShadowGroup parseGroup(JsonNode group) throws InvalidInputException {
+        if (group == null) {
+            throw new InvalidInputException("a shadow group is required");
+        }
+        return group(group, "shadow-group");
+    }
+
+    /**
+     * Writes {@code g} in the policy-file shape: {@link #parseGroup} reads it back to an equal
+     * group.
+     */
+    public static ObjectNode toTree(ShadowGroup g) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        ActivationPolicy p = g.policy();
+        n.put("id", g.id().value());
+        n.put("display-name", g.displayName());
+        n.put("description", g.description());
+        ObjectNode production = n.putObject("production-group");
+        production.put("dn", g.productionGroupDn());
+        production.put("sid", g.productionGroupSid().toString());
+        ObjectNode eligible = n.putObject("eligible");
+        p.eligibleUsers().stream()
+                .map(UserId::value)
+                .sorted()
+                .forEach(eligible.putArray("users")::add);
+        p.eligibleGroups().stream()
+                .map(Sid::toString)
+                .sorted()
+                .forEach(eligible.putArray("groups")::add);
+        ObjectNode duration = n.putObject("duration");
+        duration.put("default", p.defaultDuration().toString());
+        duration.put("maximum", p.maximumDuration().toString());
+        if (p.approvalRequired()) {
+            ObjectNode approval = n.putObject("approval");
+            p.approverUsers().stream()
+                    .map(UserId::value)
+                    .sorted()
+                    .forEach(approval.putArray("users")::add);
+            p.approverGroups().stream()
+                    .map(Sid::toString)
+                    .sorted()
+                    .forEach(approval.putArray("groups")::add);
+            approval.put("quorum", p.quorum());
+            approval.put("timeout", p.approvalTimeout().toString());
+        } else {
+            n.put("approval", false);
+        }
+        n.put("mfa", p.mfaRequired());
+        n.put("justification", p.justificationRequired());
+        if (!p.ticketRequired()) {
+            n.put("ticket", false);
+        } else if (p.ticketPattern().isPresent()) {
+            n.putObject("ticket").put("pattern", p.ticketPattern().get());
+        } else {
+            n.put("ticket", true);
+        }
+        if (p.availability().isPresent()) {
+            AvailabilityWindow w = p.availability().get();
+            ObjectNode window = n.putObject("availability");
+            w.days().stream()
+                    .sorted()
+                    .map(d -> d.name().toLowerCase(Locale.ROOT))
+                    .forEach(window.putArray("days")::add);
+            window.put("from", w.from().toString());
+            window.put("to", w.to().toString());
+            window.put("zone", w.zone().getId());
+        }
+        n.put("maximum-extensions", p.maximumExtensions());
+        return n;
     }
 
     private static ShadowGroup group(JsonNode g, String at) throws InvalidInputException {

@@ -120,4 +120,12 @@ class PolicyFileTest {
             assertThat(update.updates().get(0).toString()).contains("PT8H").contains("PT4H");
         }
     }
+
+    @Test
+    void toTree_whenReadBack_thenAnEqualGroup() throws Exception {
+        for (ShadowGroup g : PolicyFile.parse(FILE)) {
+            com.fasterxml.jackson.databind.JsonNode tree = PolicyFile.toTree(g);
+            assertThat(PolicyFile.parseGroup(tree)).isEqualTo(g);
+        }
+    }
 }
