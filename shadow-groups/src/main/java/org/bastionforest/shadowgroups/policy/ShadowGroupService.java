@@ -364,6 +364,11 @@ public final class ShadowGroupService {
         return database.inTransaction(ShadowGroupService::list);
     }
 
+    /** Every (not deleted) shadow group by id, in the caller's transaction. */
+    public static List<ShadowGroup> listAll(Connection c) throws SQLException {
+        return list(c);
+    }
+
     private static List<ShadowGroup> list(Connection c) throws SQLException {
         List<ShadowGroup> groups = new ArrayList<>();
         try (PreparedStatement ps =

@@ -976,6 +976,36 @@ public final class RequestService {
     }
 
     /**
+     * A shadow group as one caller sees it.
+     *
+     * @param group the group and its policy
+     * @param eligible whether the caller may request it
+     * @param approver whether the caller may approve its requests
+     */
+    public record GroupView(ShadowGroup group, boolean eligible, boolean approver) {}
+
+    /**
+     * The shadow groups {@code caller} may see: every group for an administrator, otherwise those
+     * the caller may request or approve, by id.
+     *
+     * @throws DirectoryUnavailableException if group memberships cannot be resolved now
+     * @throws StorageException if the database failed
+     */
+    public List<GroupView> visibleGroups(UserId caller)
+            throws DirectoryUnavailableException, StorageException {
+        boolean admin = administrators.includes(caller, facts);
+        List<GroupView> out = new ArrayList<>();
+        for (ShadowGroup g : database.inTransaction(ShadowGroupService::listAll)) {
+            boolean eligible = isEligible(caller, g.policy());
+            boolean approver = isApprover(caller, g.policy());
+            if (admin || eligible || approver) {
+                out.add(new GroupView(g, eligible, approver));
+            }
+        }
+        return out;
+    }
+
+    /**
      * The pending requests {@code approver} may decide (never their own), oldest first.
      *
      * @throws DirectoryUnavailableException if approver groups cannot be resolved now
