@@ -27,6 +27,15 @@ public final class HttpServers {
      * service objects available for injection into the resources' {@code @Inject} constructors.
      */
     public static ResourceConfig application(List<Class<?>> resources, Services services) {
+        return application(resources, List.of(), services);
+    }
+
+    /**
+     * A Jersey application with these resource and provider classes, these provider or resource
+     * instances, the JSON provider, and {@code services} injectable.
+     */
+    public static ResourceConfig application(
+            List<Class<?>> resources, List<Object> instances, Services services) {
         ResourceConfig rc = new ResourceConfig();
         rc.register(JacksonFeature.withoutExceptionMappers());
         rc.register(new JsonMapper());
@@ -38,7 +47,10 @@ public final class HttpServers {
                     }
                 });
         resources.forEach(rc::register);
+        instances.forEach(rc::register);
         rc.property(ServerProperties.WADL_FEATURE_DISABLE, true);
+        // nothing is registered from the class path (META-INF/services): only what is listed here
+        rc.property(ServerProperties.METAINF_SERVICES_LOOKUP_DISABLE, true);
         rc.property(ServerProperties.RESPONSE_SET_STATUS_OVER_SEND_ERROR, true);
         return rc;
     }
@@ -70,6 +82,8 @@ public final class HttpServers {
             listener.getTransport()
                     .setWorkerThreadPoolConfig(
                             listener.getTransport().getWorkerThreadPoolConfig().setMaxPoolSize(32));
+            // a client that stops sending mid-body frees its worker thread after this long
+            listener.getTransport().setReadTimeout(30, java.util.concurrent.TimeUnit.SECONDS);
             listener.setMaxRequestHeaders(100);
             listener.setMaxHttpHeaderSize(16 * 1024);
         }

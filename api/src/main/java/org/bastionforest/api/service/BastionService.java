@@ -9,6 +9,13 @@ import com.unboundid.ldap.sdk.RDN;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,6 +32,9 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.crypto.SecretKey;
+import org.bastionforest.api.auth.Authenticator;
+import org.bastionforest.api.auth.LdapPasswordVerifier;
+import org.bastionforest.api.auth.LoginThrottle;
 import org.bastionforest.api.config.BastionConfig;
 import org.bastionforest.api.config.BastionConfig.BastionKind;
 import org.bastionforest.api.config.BastionConfig.ProductionKind;
@@ -35,6 +45,13 @@ import org.bastionforest.api.http.HealthResource;
 import org.bastionforest.api.http.HttpServers;
 import org.bastionforest.api.http.Services;
 import org.bastionforest.api.http.VersionResource;
+import org.bastionforest.api.rest.AuthenticationFilter;
+import org.bastionforest.api.rest.BodyLimitFilter;
+import org.bastionforest.api.rest.MetricsFilter;
+import org.bastionforest.api.rest.MetricsResource;
+import org.bastionforest.api.rest.NegotiateResponse;
+import org.bastionforest.api.rest.OpenApiResource;
+import org.bastionforest.api.rest.ProblemMapper;
 import org.bastionforest.api.tls.TlsMaterial;
 import org.bastionforest.ldapsync.connect.LdapEndpoint;
 import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
@@ -60,6 +77,7 @@ import org.bastionforest.shadowgroups.storage.Database;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.bastionforest.shadowgroups.storage.Installation;
 import org.bastionforest.shadowgroups.storage.InstallationStore;
+import org.bastionforest.shadowgroups.token.ApiTokenService;
 import org.bastionforest.testldif.Fixtures;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -86,6 +104,12 @@ public final class BastionService implements AutoCloseable {
     static final String BASTION_ADMIN_SECRET = "bastion-directory-admin.password";
     static final String TLS_PIN_SECRET = "tls-keystore.password";
 
+    /** Failed logins allowed per account in 5 minutes before it is refused for a while. */
+    static final int USER_FAILURES = 5;
+
+    /** Failed authentications allowed per client address in 5 minutes. */
+    static final int CLIENT_FAILURES = 100;
+
     private final BastionConfig config;
     private final HealthRegistry health = new HealthRegistry();
     private final Deque<Component> started = new ArrayDeque<>();
@@ -97,7 +121,7 @@ public final class BastionService implements AutoCloseable {
     private Installation installation;
     private MasterKey masterKey;
     private final Clock clock = Clock.systemUTC();
-    private LDAPInterface productionLdap;
+    private LDAPConnectionPool productionLdap;
     private List<DN> productionBases;
     private ProductionDirectoryFacts.Nesting nesting;
     private LDAPInterface bastionLdap;
@@ -105,6 +129,8 @@ public final class BastionService implements AutoCloseable {
     private DN bastionShadowContainer;
     private LdapBastionDirectory.Mode bastionMode;
     private BastionCore core;
+    private volatile int restPort = -1;
+    private volatile int productionPort = -1;
 
     private BastionService(BastionConfig config) {
         this.config = config;
@@ -310,6 +336,7 @@ public final class BastionService implements AutoCloseable {
                     EmbeddedDemoProductionDirectory.start(
                             new DN(Fixtures.DEMO_ROOT), c.demo().host(), c.demo().port(), ldif);
             started.push(new Component("demo production directory", demo));
+            productionPort = demo.port();
             LDAPConnectionPool pool =
                     new LDAPConnectionPool(
                             new SingleServerSet(c.demo().host(), demo.port()),
@@ -505,19 +532,74 @@ public final class BastionService implements AutoCloseable {
                         installation.id().toString(),
                         schemaVersion(),
                         System.getProperty("java.version"));
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(metrics);
+        started.push(new Component("GC metrics", gc));
+        io.micrometer.core.instrument.Gauge.builder(
+                        "bastion.directory.backlog",
+                        core.scheduler(),
+                        s -> s.status().directoryBacklog().orElse(0))
+                .description("bastion-directory changes waiting to be applied (retried)")
+                .register(metrics);
+        ApiTokenService tokens =
+                new ApiTokenService(
+                        database, core.audit(), core.administrators(), core.facts(), clock);
+        Authenticator authenticator =
+                new Authenticator(
+                        new LdapPasswordVerifier(
+                                productionLdap,
+                                productionBases,
+                                config.production().kind() == ProductionKind.LDAP
+                                        ? LdapPasswordVerifier.Attributes.GENERIC
+                                        : LdapPasswordVerifier.Attributes.ACTIVE_DIRECTORY),
+                        tokens,
+                        Optional.empty(),
+                        new LoginThrottle(USER_FAILURES, Duration.ofMinutes(5), clock),
+                        new LoginThrottle(CLIENT_FAILURES, Duration.ofMinutes(5), clock),
+                        core.audit(),
+                        clock);
         Services services =
                 new Services()
                         .add(HealthRegistry.class, health)
-                        .add(VersionResource.VersionInfo.class, version);
-        List<Class<?>> resources = List.of(HealthResource.class, VersionResource.class);
+                        .add(VersionResource.VersionInfo.class, version)
+                        .add(BastionCore.class, core)
+                        .add(ApiTokenService.class, tokens)
+                        .add(Authenticator.class, authenticator)
+                        .add(PrometheusMeterRegistry.class, metrics)
+                        .add(
+                                OpenApiResource.Document.class,
+                                new OpenApiResource.Document(List.of(), productVersion()));
+        List<Class<?>> resources = new ArrayList<>();
+        resources.add(HealthResource.class);
+        resources.add(VersionResource.class);
+        resources.add(MetricsResource.class);
+        resources.add(OpenApiResource.class);
+        resources.addAll(OpenApiResource.DESCRIBED);
+        resources.add(AuthenticationFilter.class);
+        resources.add(BodyLimitFilter.class);
+        resources.add(ProblemMapper.class);
+        resources.add(NegotiateResponse.class);
+        List<Object> instances = List.of(new MetricsFilter(metrics));
+        List<Class<?>> managementResources =
+                List.of(
+                        HealthResource.class,
+                        VersionResource.class,
+                        MetricsResource.class,
+                        ProblemMapper.class);
         BastionConfig.Rest rest = config.rest();
         try {
-            ResourceConfig api = HttpServers.application(resources, services);
+            ResourceConfig api = HttpServers.application(resources, instances, services);
             boolean plain = rest.tls().mode() == TlsMode.NONE;
             HttpServer server =
                     HttpServers.start(
                             rest.host(), rest.port(), api, plain ? null : tls.sslContext());
             started.push(new Component("REST API", server::shutdownNow));
+            restPort = HttpServers.port(server);
             summary.add(
                     "REST API            "
                             + (plain ? "http" : "https")
@@ -530,13 +612,13 @@ public final class BastionService implements AutoCloseable {
                         HttpServers.start(
                                 "127.0.0.1",
                                 rest.management().port(),
-                                HttpServers.application(resources, services),
+                                HttpServers.application(managementResources, services),
                                 null);
                 started.push(new Component("management", management::shutdownNow));
                 summary.add(
                         "management          http://127.0.0.1:"
                                 + HttpServers.port(management)
-                                + "  (/health, /version)");
+                                + "  (/health, /version, /metrics)");
             }
         } catch (IOException | UncheckedIOException e) {
             throw new StartupException("HTTP: cannot listen: " + e.getMessage(), e);
@@ -569,6 +651,16 @@ public final class BastionService implements AutoCloseable {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /** The port the REST API listens on. */
+    public int restPort() {
+        return restPort;
+    }
+
+    /** The demo production directory's port, or -1 when production is not the demo. */
+    public int productionPort() {
+        return productionPort;
     }
 
     /** The core services, for the REST resources. */

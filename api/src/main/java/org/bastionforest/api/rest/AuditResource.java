@@ -1,0 +1,201 @@
+package org.bastionforest.api.rest;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bastionforest.api.rest.ProblemMapper.BadRequestBody;
+import org.bastionforest.api.rest.Views.Page;
+import org.bastionforest.api.service.BastionCore;
+import org.bastionforest.shadowgroups.audit.AuditAccess;
+import org.bastionforest.shadowgroups.audit.AuditPage;
+import org.bastionforest.shadowgroups.audit.AuditQuery;
+import org.bastionforest.shadowgroups.audit.AuditRecord;
+import org.bastionforest.shadowgroups.audit.ChainVerification;
+import org.bastionforest.shadowgroups.errors.BastionException;
+
+/**
+ * {@code /api/v1/audit}: query the audit log (filters: {@code user}, {@code group}, {@code type},
+ * {@code from}, {@code to}; paging as everywhere), export it as JSON lines or CSV, and verify its
+ * hash chain. Administrators only.
+ */
+@Path("api/v1/audit")
+@Produces(MediaType.APPLICATION_JSON)
+public final class AuditResource {
+    private final BastionCore core;
+    private final AuditAccess access;
+
+    @Inject
+    public AuditResource(BastionCore core) {
+        this.core = core;
+        this.access = new AuditAccess(core.audit(), core.administrators(), core.facts());
+    }
+
+    /**
+     * One audit event.
+     *
+     * @param seq its position in the chain
+     * @param eventId its id
+     * @param type e.g. {@code grant.started}
+     * @param occurredAt when
+     * @param actor who did it ({@code system} for the scheduler)
+     * @param user whom it concerns
+     * @param group the shadow group
+     * @param request the request id
+     * @param details further facts
+     * @param hash this record's chain hash
+     */
+    public record EventView(
+            long seq,
+            String eventId,
+            String type,
+            Instant occurredAt,
+            String actor,
+            String user,
+            String group,
+            String request,
+            Map<String, String> details,
+            String hash) {}
+
+    /**
+     * The chain check.
+     *
+     * @param intact whether every record links to the one before and hashes right
+     * @param checked how many records were checked
+     * @param problems what is wrong, if anything
+     */
+    public record VerifyView(boolean intact, long checked, List<String> problems) {}
+
+    @GET
+    public Page<EventView> query(
+            @Context SecurityContext security,
+            @QueryParam("user") String user,
+            @QueryParam("group") String group,
+            @QueryParam("type") String type,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("limit") Integer limit,
+            @QueryParam("cursor") String cursor)
+            throws BastionException {
+        AuditQuery q = query(user, group, type, from, to, limit, cursor);
+        AuditPage page = access.query(Api.caller(security).user(), q);
+        return new Page<>(
+                page.records().stream().map(AuditResource::view).toList(),
+                page.hasMore() ? Api.encodeCursor(Long.toString(page.lastSeq())) : null);
+    }
+
+    @GET
+    @Path("export")
+    @Produces({"application/x-ndjson", "text/csv"})
+    public Response export(
+            @Context SecurityContext security,
+            @QueryParam("format") String format,
+            @QueryParam("user") String user,
+            @QueryParam("group") String group,
+            @QueryParam("type") String type,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to)
+            throws BastionException {
+        var caller = Api.caller(security).user();
+        boolean csv;
+        if (format == null || format.equals("jsonl")) {
+            csv = false;
+        } else if (format.equals("csv")) {
+            csv = true;
+        } else {
+            throw new BadRequestBody("format: must be jsonl or csv");
+        }
+        AuditQuery q = query(user, group, type, from, to, AuditQuery.MAX_LIMIT, null);
+        access.requireAdministrator(caller);
+        StreamingOutput body =
+                out -> {
+                    Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+                    try {
+                        if (csv) {
+                            access.exportCsv(caller, q, w);
+                        } else {
+                            access.exportJsonLines(caller, q, w);
+                        }
+                    } catch (BastionException e) {
+                        throw new java.io.IOException("export failed: " + e.errorId());
+                    }
+                    w.flush();
+                };
+        return Response.ok(body, csv ? "text/csv; charset=UTF-8" : "application/x-ndjson")
+                .header(
+                        "Content-Disposition",
+                        "attachment; filename=\"bastion-audit." + (csv ? "csv" : "jsonl") + "\"")
+                .build();
+    }
+
+    @POST
+    @Path("verify")
+    public VerifyView verify(@Context SecurityContext security) throws BastionException {
+        ChainVerification v = access.verify(Api.caller(security).user());
+        return new VerifyView(
+                v.intact(),
+                v.eventsChecked(),
+                v.problems().stream()
+                        .map(p -> p.kind() + " at " + p.seq() + ": " + p.detail())
+                        .toList());
+    }
+
+    private static AuditQuery query(
+            String user,
+            String group,
+            String type,
+            String from,
+            String to,
+            Integer limit,
+            String cursor) {
+        long after = 0;
+        if (cursor != null) {
+            try {
+                after = Long.parseLong(Api.decodeCursor(cursor));
+            } catch (NumberFormatException e) {
+                throw new BadRequestBody("cursor: not a cursor from a previous page");
+            }
+        }
+        try {
+            return new AuditQuery(
+                    Optional.ofNullable(user),
+                    Optional.ofNullable(group),
+                    Optional.ofNullable(type),
+                    Api.instant("from", from),
+                    Api.instant("to", to),
+                    after,
+                    limit == null ? 100 : limit);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestBody(e.getMessage());
+        }
+    }
+
+    private static EventView view(AuditRecord r) {
+        var e = r.event();
+        return new EventView(
+                r.seq(),
+                r.eventId().toString(),
+                e.type(),
+                e.occurredAt(),
+                e.actor(),
+                e.subjectUser().orElse(null),
+                e.groupId().orElse(null),
+                e.requestId().map(Object::toString).orElse(null),
+                e.details(),
+                r.hash());
+    }
+}
