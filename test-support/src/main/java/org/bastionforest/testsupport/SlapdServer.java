@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class SlapdServer implements AutoCloseable {
     private static final String MODULE_PATH = "/usr/lib/ldap";
 
-    private final ManagedProcess process;
+    private volatile ManagedProcess process;
     private final int port;
     private final String suffix;
     private final String rootPassword;
@@ -122,24 +122,48 @@ public final class SlapdServer implements AutoCloseable {
                             content.toString()),
                     dir);
             int port = FreePorts.next();
-            ManagedProcess process =
-                    ManagedProcess.start(
-                            "slapd",
-                            List.of(
-                                    slapd.toString(),
-                                    "-d",
-                                    "0",
-                                    "-h",
-                                    "ldap://127.0.0.1:" + port + "/",
-                                    "-F",
-                                    config.toString()),
-                            dir,
-                            Map.of());
-            process.awaitReady(Duration.ofSeconds(20), () -> listening(port));
+            ManagedProcess process = launch(slapd, port, config, dir);
             return new SlapdServer(process, port, suffix, rootPassword, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start slapd", e);
         }
+    }
+
+    private static ManagedProcess launch(Path slapd, int port, Path config, Path dir) {
+        ManagedProcess process =
+                ManagedProcess.start(
+                        "slapd",
+                        List.of(
+                                slapd.toString(),
+                                "-d",
+                                "0",
+                                "-h",
+                                "ldap://127.0.0.1:" + port + "/",
+                                "-F",
+                                config.toString()),
+                        dir,
+                        Map.of());
+        process.awaitReady(Duration.ofSeconds(20), () -> listening(port));
+        return process;
+    }
+
+    /**
+     * Stops slapd (SIGTERM, then SIGKILL) and keeps its data, for a test of a directory that is
+     * down; {@link #restart()} brings it back on the same port with the same data.
+     */
+    public synchronized void stop() {
+        process.close();
+    }
+
+    /** Starts slapd again after {@link #stop()}, on the same port with the same data. */
+    public synchronized void restart() {
+        process.close();
+        process =
+                launch(
+                        ExternalTools.require("slapd", "slapd", "/usr/sbin/slapd"),
+                        port,
+                        dir.resolve("slapd.d"),
+                        dir);
     }
 
     private static String extraSchema(List<String> attributeTypes, List<String> objectClasses) {
