@@ -104,7 +104,14 @@ public record BastionConfig(
 
     public record Kdc(String realm, String host, int tcpPort, int udpPort) {}
 
-    public record Rest(String host, int port, Tls tls, Management management) {}
+    public record Rest(String host, int port, Tls tls, Spnego spnego, Management management) {}
+
+    public record Spnego(String keytab, String principal) {
+        /** Whether SPNEGO is configured. */
+        public boolean enabled() {
+            return !keytab.isEmpty();
+        }
+    }
 
     public record Tls(
             TlsMode mode, String keystore, String keystoreType, String keystorePasswordFile) {}

@@ -283,6 +283,7 @@ final class ConfigValidator {
                         r.host(),
                         r.port(),
                         new Tls(tls.mode(), keystore, tls.keystoreType(), pin),
+                        spnego(r.spnego()),
                         r.management());
             }
             case SELF_SIGNED -> {
@@ -292,7 +293,24 @@ final class ConfigValidator {
                 }
             }
         }
-        return r;
+        return new Rest(r.host(), r.port(), r.tls(), spnego(r.spnego()), r.management());
+    }
+
+    private static BastionConfig.Spnego spnego(BastionConfig.Spnego s) throws ConfigException {
+        if (s.keytab().isEmpty()) {
+            if (!s.principal().isEmpty()) {
+                throw new ConfigException(
+                        "rest.spnego.keytab", "is required with rest.spnego.principal");
+            }
+            return s;
+        }
+        String keytab = path("rest.spnego.keytab", s.keytab(), true);
+        if (!s.principal().matches("HTTP/[A-Za-z0-9.-]+@[A-Z0-9][A-Z0-9.-]*")) {
+            throw new ConfigException(
+                    "rest.spnego.principal",
+                    "must be HTTP/<host name>@<REALM> (was '" + s.principal() + "')");
+        }
+        return new BastionConfig.Spnego(keytab, s.principal());
     }
 
     private static void distinctPorts(BastionConfig c) throws ConfigException {

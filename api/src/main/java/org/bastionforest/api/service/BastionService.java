@@ -33,8 +33,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.crypto.SecretKey;
 import org.bastionforest.api.auth.Authenticator;
+import org.bastionforest.api.auth.GssSpnegoAcceptor;
 import org.bastionforest.api.auth.LdapPasswordVerifier;
 import org.bastionforest.api.auth.LoginThrottle;
+import org.bastionforest.api.auth.SpnegoAcceptor;
 import org.bastionforest.api.config.BastionConfig;
 import org.bastionforest.api.config.BastionConfig.BastionKind;
 import org.bastionforest.api.config.BastionConfig.ProductionKind;
@@ -558,7 +560,7 @@ public final class BastionService implements AutoCloseable {
                                         ? LdapPasswordVerifier.Attributes.GENERIC
                                         : LdapPasswordVerifier.Attributes.ACTIVE_DIRECTORY),
                         tokens,
-                        Optional.empty(),
+                        spnego(),
                         new LoginThrottle(USER_FAILURES, Duration.ofMinutes(5), clock),
                         new LoginThrottle(CLIENT_FAILURES, Duration.ofMinutes(5), clock),
                         core.audit(),
@@ -622,6 +624,19 @@ public final class BastionService implements AutoCloseable {
             }
         } catch (IOException | UncheckedIOException e) {
             throw new StartupException("HTTP: cannot listen: " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<SpnegoAcceptor> spnego() throws StartupException {
+        BastionConfig.Spnego c = config.rest().spnego();
+        if (!c.enabled()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(GssSpnegoAcceptor.login(c.principal(), Path.of(c.keytab())));
+        } catch (javax.security.auth.login.LoginException e) {
+            throw new StartupException(
+                    "rest.spnego: cannot log in as " + c.principal() + ": " + e.getMessage(), e);
         }
     }
 
