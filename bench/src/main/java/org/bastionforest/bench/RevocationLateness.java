@@ -243,7 +243,7 @@ public final class RevocationLateness {
 
                 // ends spread evenly over [first, first + window); first leaves time to submit
                 Instant first =
-                        Instant.now().plus(Duration.ofMillis(Math.max(10_000, grants * 6L)));
+                        Instant.now().plus(Duration.ofMillis(Math.max(10_000, grants * 12L)));
                 Map<String, Instant> ends = new ConcurrentHashMap<>();
                 int n = 0;
                 for (ShadowGroup g : shadowGroups) {

@@ -136,6 +136,7 @@ public final class MembershipDispatcher {
         Set<String> stopped = new HashSet<>();
         int applied = 0;
         int failed = 0;
+        List<Op> due = new ArrayList<>();
         for (Op op : pending) {
             String key = op.user.value() + "|" + op.principal;
             if (stopped.contains(key)) {
@@ -145,13 +146,22 @@ public final class MembershipDispatcher {
                 stopped.add(key);
                 continue;
             }
-            Outcome outcome = apply(op);
-            if (outcome == Outcome.APPLIED) {
-                applied++;
-            } else {
-                stopped.add(key);
-                if (outcome == Outcome.FAILED) {
-                    failed++;
+            due.add(op);
+        }
+        // one transaction (one commit) per chunk of operations: many grants ending together cost
+        // a few commits, not one each; a chunk is short so that its first removal is not held back
+        for (int from = 0; from < due.size(); from += COMMIT_CHUNK) {
+            List<Op> chunk = due.subList(from, Math.min(due.size(), from + COMMIT_CHUNK));
+            List<Outcome> outcomes = applyAll(chunk, stopped);
+            for (int i = 0; i < chunk.size(); i++) {
+                Outcome outcome = outcomes.get(i);
+                if (outcome == Outcome.APPLIED) {
+                    applied++;
+                } else {
+                    stopped.add(chunk.get(i).user.value() + "|" + chunk.get(i).principal);
+                    if (outcome == Outcome.FAILED) {
+                        failed++;
+                    }
                 }
             }
         }
@@ -182,57 +192,83 @@ public final class MembershipDispatcher {
         SKIPPED
     }
 
-    private Outcome apply(Op op) throws StorageException {
+    /** How many operations share one commit. */
+    static final int COMMIT_CHUNK = 50;
+
+    private List<Outcome> applyAll(List<Op> ops, Set<String> stopped) throws StorageException {
         return database.inTransaction(
                 c -> {
-                    try (PreparedStatement lock =
-                            c.prepareStatement(
-                                    "UPDATE directory_outbox SET attempts = attempts"
-                                            + " WHERE op_seq = ? AND status = 'PENDING'")) {
-                        lock.setLong(1, op.seq);
-                        if (lock.executeUpdate() != 1) {
-                            return Outcome.SKIPPED; // another dispatcher applied it meanwhile
+                    List<Outcome> outcomes = new ArrayList<>();
+                    Set<String> skippedHere = new HashSet<>();
+                    boolean failedHere = false;
+                    for (Op op : ops) {
+                        String key = op.user.value() + "|" + op.principal;
+                        // after a failure the rest of the chunk waits for the next pass: a
+                        // directory that is down costs one time-out per pass, not one per operation
+                        if (failedHere || stopped.contains(key) || skippedHere.contains(key)) {
+                            outcomes.add(Outcome.SKIPPED);
+                            continue;
                         }
-                    }
-                    Instant now = clock.instant();
-                    try {
-                        if (op.operation == DirectoryOutbox.Operation.ADD) {
-                            directory.addMember(op.user, op.principal, op.until);
-                        } else {
-                            directory.removeMember(op.user, op.principal);
+                        Outcome o = apply(c, op);
+                        if (o == Outcome.FAILED) {
+                            failedHere = true;
+                        } else if (o == Outcome.SKIPPED) {
+                            skippedHere.add(key);
                         }
-                    } catch (DirectoryUnavailableException | RuntimeException e) {
-                        // a port that throws unchecked must not stop the dispatcher either: the
-                        // operation stays pending, with back-off, and is never marked done
-                        recordFailure(c, op, now, e);
-                        return Outcome.FAILED;
+                        outcomes.add(o);
                     }
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                    "UPDATE directory_outbox SET status = 'DONE', done_at = ?,"
-                                            + " attempts = attempts + 1, last_error = NULL"
-                                            + " WHERE op_seq = ?")) {
-                        ps.setObject(1, now.atOffset(ZoneOffset.UTC));
-                        ps.setLong(2, op.seq);
-                        ps.executeUpdate();
-                    }
-                    AuditEvent event =
-                            AuditEvent.of(
-                                            op.operation == DirectoryOutbox.Operation.ADD
-                                                    ? "directory.member-added"
-                                                    : "directory.member-removed",
-                                            now,
-                                            AuditEvent.SYSTEM)
-                                    .withUser(op.user.value())
-                                    .withDetail("principalSid", op.principal)
-                                    .withDetail("grantId", op.grantId)
-                                    .withDetail("attempt", op.attempts + 1);
-                    if (op.until != null) {
-                        event = event.withDetail("until", op.until);
-                    }
-                    audit.append(c, event);
-                    return Outcome.APPLIED;
+                    return outcomes;
                 });
+    }
+
+    private Outcome apply(Connection c, Op op) throws SQLException {
+        try (PreparedStatement lock =
+                c.prepareStatement(
+                        "UPDATE directory_outbox SET attempts = attempts"
+                                + " WHERE op_seq = ? AND status = 'PENDING'")) {
+            lock.setLong(1, op.seq);
+            if (lock.executeUpdate() != 1) {
+                return Outcome.SKIPPED; // another dispatcher applied it meanwhile
+            }
+        }
+        Instant now = clock.instant();
+        try {
+            if (op.operation == DirectoryOutbox.Operation.ADD) {
+                directory.addMember(op.user, op.principal, op.until);
+            } else {
+                directory.removeMember(op.user, op.principal);
+            }
+        } catch (DirectoryUnavailableException | RuntimeException e) {
+            // a port that throws unchecked must not stop the dispatcher either: the
+            // operation stays pending, with back-off, and is never marked done
+            recordFailure(c, op, now, e);
+            return Outcome.FAILED;
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE directory_outbox SET status = 'DONE', done_at = ?,"
+                                + " attempts = attempts + 1, last_error = NULL"
+                                + " WHERE op_seq = ?")) {
+            ps.setObject(1, now.atOffset(ZoneOffset.UTC));
+            ps.setLong(2, op.seq);
+            ps.executeUpdate();
+        }
+        AuditEvent event =
+                AuditEvent.of(
+                                op.operation == DirectoryOutbox.Operation.ADD
+                                        ? "directory.member-added"
+                                        : "directory.member-removed",
+                                now,
+                                AuditEvent.SYSTEM)
+                        .withUser(op.user.value())
+                        .withDetail("principalSid", op.principal)
+                        .withDetail("grantId", op.grantId)
+                        .withDetail("attempt", op.attempts + 1);
+        if (op.until != null) {
+            event = event.withDetail("until", op.until);
+        }
+        audit.append(c, event);
+        return Outcome.APPLIED;
     }
 
     private void recordFailure(Connection c, Op op, Instant now, Exception e) throws SQLException {
