@@ -141,7 +141,10 @@ public final class RevocationLateness {
         int users = Math.max(1, Math.min(100, grants));
         int groups = (grants + users - 1) / users;
         ThreadShiftClock clock = new ThreadShiftClock();
-        try (Database db = Database.open(DatabaseOptions.embedded(dir.resolve("data")));
+        try (Database db =
+                        Database.open(
+                                DatabaseOptions.embedded(dir.resolve("data"))
+                                        .withMaxPoolSize(threads + 3));
                 EmbeddedBastionDirectory bastion =
                         EmbeddedBastionDirectory.start(
                                 new EmbeddedBastionDirectoryOptions(

@@ -195,14 +195,16 @@ public final class BastionService implements AutoCloseable {
 
     private void startDatabase() throws StartupException {
         BastionConfig.Database c = config.database();
+        // every scheduler thread may hold a connection while the API and the dispatcher need theirs
+        int pool = Math.max(c.maxPoolSize(), config.scheduler().threads() + 3);
         DatabaseOptions options =
                 c.embedded()
-                        ? DatabaseOptions.embedded(data.root())
+                        ? DatabaseOptions.embedded(data.root()).withMaxPoolSize(pool)
                         : new DatabaseOptions(
                                 c.url(),
                                 c.username(),
                                 c.password().reveal(),
-                                c.maxPoolSize(),
+                                pool,
                                 Duration.ofSeconds(10));
         try {
             database = Database.open(options);

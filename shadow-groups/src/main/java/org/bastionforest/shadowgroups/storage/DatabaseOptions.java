@@ -136,6 +136,11 @@ public record DatabaseOptions(
                 EMBEDDED_CONNECTION_TIMEOUT);
     }
 
+    /** These options with another pool size (validated like the constructor's). */
+    public DatabaseOptions withMaxPoolSize(int size) {
+        return new DatabaseOptions(jdbcUrl, username, password, size, connectionTimeout);
+    }
+
     /** The vendor that {@link #jdbcUrl()} names. */
     public Vendor vendor() {
         return Vendor.of(jdbcUrl);
