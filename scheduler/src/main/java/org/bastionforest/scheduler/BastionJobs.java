@@ -109,6 +109,19 @@ final class BastionJobs {
         @Override
         public void execute(JobExecutionContext context) throws JobExecutionException {
             TriggerKey key = context.getTrigger().getKey();
+            if (GrantScheduler.SLOT_GROUP.equals(key.getGroup())) {
+                waitUntil(context.getScheduledFireTime());
+                try {
+                    scheduler.runExpirySlot();
+                } catch (Exception e) {
+                    LOG.warn(
+                            "scheduler.slot-failed: expiry slot {} failed ({}); the sweep retries",
+                            key.getName(),
+                            e.getClass().getSimpleName(),
+                            e);
+                }
+                return;
+            }
             Optional<Deadline.Kind> kind = GrantScheduler.kindOf(key);
             RequestId id;
             try {

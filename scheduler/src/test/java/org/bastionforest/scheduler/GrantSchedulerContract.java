@@ -14,7 +14,6 @@ import org.bastionforest.shadowgroups.notification.NotificationRelay;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.AccessRequest;
 import org.bastionforest.shadowgroups.request.NewRequest;
-import org.bastionforest.shadowgroups.request.RequestService.Deadline;
 import org.bastionforest.shadowgroups.request.RequestState;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -203,10 +202,12 @@ abstract class GrantSchedulerContract {
         assertThat(newEnd).isEqualTo(oldEnd.plusSeconds(2));
         assertThat(
                         node.count(
-                                "SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_name = '"
-                                        + g.id().uuid()
+                                "SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_group = '"
+                                        + GrantScheduler.SLOT_GROUP
+                                        + "' AND trigger_name = '"
+                                        + GrantScheduler.slotOf(newEnd)
                                         + "'"))
-                .as("one trigger per request and kind")
+                .as("the new end's expiry slot has its trigger")
                 .isEqualTo(1);
         assertThat(
                         Node.await(
@@ -238,11 +239,14 @@ abstract class GrantSchedulerContract {
         assertThat(node.row(r.id()).state()).isEqualTo(RequestState.ACTIVE);
         assertThat(directory.addedAt(ALICE, Node.SQL_ADMINS))
                 .hasValueSatisfying(t -> assertThat(t).isBetween(start, start.plus(ON_TIME)));
+        Instant end = node.requests.get(r.id(), ALICE).grant().orElseThrow().endsAt();
         assertThat(
                         node.count(
                                 "SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_name = '"
-                                        + r.id().uuid()
-                                        + "' AND trigger_group = 'deadline.EXPIRY'"))
+                                        + GrantScheduler.slotOf(end)
+                                        + "' AND trigger_group = '"
+                                        + GrantScheduler.SLOT_GROUP
+                                        + "'"))
                 .as("the started grant's end is scheduled")
                 .isEqualTo(1);
     }
@@ -276,20 +280,21 @@ abstract class GrantSchedulerContract {
                                 "SELECT COUNT(*) FROM qrtz_job_details WHERE sched_name = 'bastion-forest'"))
                 .as("deadline, dispatch, sweep, reconcile, sync")
                 .isEqualTo(5);
+        long slot = GrantScheduler.slotOf(node.endOf(g));
+        assertThat(slot)
+                .isBetween(
+                        GrantScheduler.ceilMillis(node.endOf(g)),
+                        GrantScheduler.ceilMillis(node.endOf(g)) + GrantScheduler.SLOT_MILLIS - 1);
         assertThat(
                         node.count(
-                                "SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_group ="
-                                        + " 'deadline.EXPIRY' AND trigger_name = '"
-                                        + g.id().uuid()
+                                "SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_group = '"
+                                        + GrantScheduler.SLOT_GROUP
+                                        + "' AND trigger_name = '"
+                                        + slot
                                         + "' AND next_fire_time = "
-                                        + GrantScheduler.ceilMillis(node.endOf(g))))
+                                        + slot))
                 .isEqualTo(1);
-        assertThat(
-                        node.scheduler
-                                .quartz()
-                                .getTrigger(
-                                        GrantScheduler.deadlineKey(Deadline.Kind.EXPIRY, g.id())))
-                .isNotNull();
+        assertThat(node.scheduler.quartz().getTrigger(GrantScheduler.slotKey(slot))).isNotNull();
         assertThat(node.scheduler.status().running()).isTrue();
         assertThat(node.scheduler.status().health().isUp()).isTrue();
     }

@@ -15,7 +15,6 @@ import org.bastionforest.shadowgroups.policy.ShadowGroupId;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.AccessRequest;
 import org.bastionforest.shadowgroups.request.NewRequest;
-import org.bastionforest.shadowgroups.request.RequestService.Deadline;
 import org.bastionforest.shadowgroups.request.RequestState;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.junit.jupiter.api.Test;
@@ -48,8 +47,7 @@ class HsqldbGrantSchedulerTest extends GrantSchedulerContract {
         assertThat(
                         node.scheduler
                                 .quartz()
-                                .unscheduleJob(
-                                        GrantScheduler.deadlineKey(Deadline.Kind.EXPIRY, g.id())))
+                                .unscheduleJob(GrantScheduler.slotKey(GrantScheduler.slotOf(end))))
                 .isTrue();
         assertThat(
                         Node.await(
