@@ -19,6 +19,7 @@ import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.UserId;
+import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.bastionforest.testldif.Fixtures;
 import org.bastionforest.testsupport.FreePorts;
 import org.junit.jupiter.api.AfterAll;
@@ -79,9 +80,14 @@ class SyncEngineDemoDirectoryTest {
         demo.close();
     }
 
+    /** The database the engine keeps its state in (the Postgres IT overrides it). */
+    protected DatabaseOptions database() {
+        return SyncFixture.hsqldb();
+    }
+
     @BeforeEach
     void open() throws Exception {
-        fixture = new SyncFixture(dir);
+        fixture = new SyncFixture(dir, database());
     }
 
     @AfterEach

@@ -44,8 +44,13 @@ final class SyncFixture implements AutoCloseable {
                 return 1;
             };
 
-    /** With the embedded bastion under {@code dir}. */
+    /** With the embedded bastion under {@code dir} and an in-memory HSQLDB. */
     SyncFixture(Path dir) throws Exception {
+        this(dir, hsqldb());
+    }
+
+    /** With the embedded bastion under {@code dir} and the database {@code database}. */
+    SyncFixture(Path dir, DatabaseOptions database) throws Exception {
         embedded =
                 EmbeddedBastionDirectory.start(
                         new EmbeddedBastionDirectoryOptions(
@@ -62,7 +67,7 @@ final class SyncFixture implements AutoCloseable {
                         embedded.pool(),
                         embedded.usersContainer(),
                         embedded.shadowPrincipalContainer());
-        db = openDatabase();
+        db = Database.open(database);
         audit = new AuditLog(db);
     }
 
@@ -70,18 +75,13 @@ final class SyncFixture implements AutoCloseable {
     SyncFixture(BastionTarget target) throws Exception {
         embedded = null;
         this.target = target;
-        db = openDatabase();
+        db = Database.open(hsqldb());
         audit = new AuditLog(db);
     }
 
-    private static Database openDatabase() throws Exception {
-        return Database.open(
-                new DatabaseOptions(
-                        "jdbc:hsqldb:mem:sync" + System.nanoTime(),
-                        "SA",
-                        "",
-                        4,
-                        Duration.ofSeconds(5)));
+    static DatabaseOptions hsqldb() {
+        return new DatabaseOptions(
+                "jdbc:hsqldb:mem:sync" + System.nanoTime(), "SA", "", 4, Duration.ofSeconds(5));
     }
 
     SyncEngine engine(SyncOptions options, LDAPInterface production, Set<Sid> managed) {
