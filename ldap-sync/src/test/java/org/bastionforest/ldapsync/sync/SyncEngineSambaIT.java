@@ -220,6 +220,52 @@ class SyncEngineSambaIT {
         assertThat(engine.recentRuns(10)).hasSize(4);
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = SourceKind.class,
+            names = {"AD_DIRSYNC", "AD_USN"})
+    void run_whenTombstonesTripTheGuard_thenTheyStayPendingUntilAllowed(SourceKind kind)
+            throws Exception {
+        createUser(ou + "a");
+        createUser(ou + "b");
+        createUser(ou + "c");
+        SyncEngine engine =
+                fixture.engine(
+                        SyncOptions.activeDirectory(kind, new DN(SambaDc.BASE_DN))
+                                .withUserBases(List.of(ouDn)),
+                        production,
+                        Set.of());
+        assertThat(engine.run().counts().added()).isEqualTo(3);
+        dc.sambaTool("user", "delete", ou + "a");
+        dc.sambaTool("user", "delete", ou + "b");
+
+        SyncResult tripped = engine.run();
+        assertThat(tripped.outcome())
+                .as(tripped.message())
+                .isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        assertThat(tripped.pendingDeletions()).isEqualTo(2);
+        assertThat(fixture.accounts()).hasSize(3);
+        // the checkpoint moved on, the deletions did not get lost
+        SyncResult again = engine.run();
+        assertThat(again.outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        assertThat(again.pendingDeletions()).isEqualTo(2);
+        assertThat(fixture.retired).isEmpty();
+
+        SyncResult allowed = engine.run(true);
+        assertThat(allowed.outcome()).as(allowed.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(allowed.counts().deleted()).isEqualTo(2);
+        assertThat(fixture.accounts()).hasSize(1);
+        assertThat(fixture.retired).containsOnlyKeys(ou + "a", ou + "b");
+        assertThat(engine.run().counts().anyChange()).isFalse();
+        assertThat(fixture.auditTypes())
+                .containsExactly(
+                        "sync.completed",
+                        "sync.guard-tripped",
+                        "sync.guard-tripped",
+                        "sync.completed",
+                        "sync.completed");
+    }
+
     private static String ldapsearch(String sam) throws IOException, InterruptedException {
         Path tool = ExternalTools.require("ldapsearch", "ldap-utils", "/usr/bin/ldapsearch");
         Process p =
