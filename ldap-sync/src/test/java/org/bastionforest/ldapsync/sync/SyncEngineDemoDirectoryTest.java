@@ -1,6 +1,7 @@
 package org.bastionforest.ldapsync.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Filter;
@@ -11,11 +12,18 @@ import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.bastionforest.ldapsync.embedded.EmbeddedDemoProductionDirectory;
 import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
+import org.bastionforest.shadowgroups.errors.ConflictException;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.UserId;
@@ -279,5 +287,50 @@ class SyncEngineDemoDirectoryTest {
                                 .getEntry(Fixtures.DEMO_DOMAIN_ADMIN_USER_DN, "objectGUID")
                                 .getAttributeValueBytes("objectGUID"));
         assertThat(fixture.accountByGuid(zoe)).isPresent();
+    }
+
+    @Test
+    void run_whenAnotherRunIsUnderWay_thenConflictAtOnceAndTheFirstCompletes() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ManagedGroups slow =
+                () -> {
+                    inside.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Set.of(sqlAdmins);
+                };
+        SyncEngine first =
+                new SyncEngine(
+                        options(),
+                        production,
+                        fixture.target,
+                        fixture.db,
+                        fixture.audit,
+                        slow,
+                        fixture.lifecycle,
+                        Clock.systemUTC());
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<SyncResult> running = thread.submit(() -> first.run());
+            assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+
+            assertThatThrownBy(() -> engine(options()).run())
+                    .isInstanceOf(ConflictException.class)
+                    .hasMessageContaining("running already");
+            assertThatThrownBy(() -> engine(options()).dryRun())
+                    .isInstanceOf(ConflictException.class);
+
+            release.countDown();
+            assertThat(running.get(60, TimeUnit.SECONDS).outcome())
+                    .isEqualTo(SyncResult.Outcome.COMPLETED);
+        } finally {
+            release.countDown();
+            thread.shutdownNow();
+        }
+        assertThat(engine(options()).run().outcome()).isEqualTo(SyncResult.Outcome.COMPLETED);
     }
 }
