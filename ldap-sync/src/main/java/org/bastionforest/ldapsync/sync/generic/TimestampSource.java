@@ -23,11 +23,11 @@ import org.bastionforest.ldapsync.sync.SyncOptions;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 
 /**
- * Any LDAPv3 directory: users whose {@code modifyTimestamp} is at or after the high-water mark (the
- * latest {@code modifyTimestamp} seen so far, in the server's own generalized time; entries of that
- * very second are read again, which changes nothing), and, on every incremental run, the
- * identifiers ({@code entryUUID}) of all users in scope, so that the engine finds deletions by
- * diff.
+ * Any LDAPv3 directory: users whose {@code modifyTimestamp} or {@code createTimestamp} is at or
+ * after the high-water mark (the latest of both seen so far, in the server's own generalized time;
+ * entries of that very second are read again, which changes nothing), and, on every incremental
+ * run, the identifiers ({@code entryUUID}) of all users in scope, so that the engine finds
+ * deletions by diff.
  *
  * <p>Stateless and thread-safe; a session is used by one thread.
  */
@@ -75,8 +75,12 @@ public final class TimestampSource implements ChangeSource {
                                 ? options.userFilter()
                                 : Filter.createANDFilter(
                                         options.userFilter(),
-                                        Filter.createGreaterOrEqualFilter(
-                                                "modifyTimestamp", from.get()));
+                                        // ApacheDS sets no modifyTimestamp on a new entry
+                                        Filter.createORFilter(
+                                                Filter.createGreaterOrEqualFilter(
+                                                        "modifyTimestamp", from.get()),
+                                                Filter.createGreaterOrEqualFilter(
+                                                        "createTimestamp", from.get())));
                 searches.add(
                         new PagedSearch(
                                 ldap,
