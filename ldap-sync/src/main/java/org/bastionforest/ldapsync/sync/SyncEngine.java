@@ -243,6 +243,13 @@ public final class SyncEngine {
         Set<Sid> managed = new HashSet<>(managedGroups.sids());
         managed.addAll(options.managedGroups());
         Optional<String> stored = state.checkpoint(sourceKey);
+        if (stored.isPresent()) {
+            Optional<Instant> lastFull = state.lastFullRun(sourceKey);
+            if (lastFull.isEmpty()
+                    || !lastFull.get().plus(options.fullSyncInterval()).isAfter(now())) {
+                stored = Optional.empty(); // time for a full read
+            }
+        }
         Reading reading = new Reading(stored);
         BastionWriter.withConnection(production, c -> read(c, run, reading));
 

@@ -2,6 +2,7 @@ package org.bastionforest.ldapsync.sync;
 
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Filter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -34,6 +35,9 @@ import org.bastionforest.shadowgroups.model.Sid;
  * @param managedGroups SIDs of production groups managed in addition to the shadow groups
  * @param dirSyncObjectSecurity send DirSync with {@code LDAP_DIRSYNC_OBJECT_SECURITY}: no
  *     replication right needed, only objects and attributes the account may read are returned
+ * @param fullSyncInterval how long after the last completed full run the next run reads everything
+ *     again (finding deletions by diff, and users that came into scope through a group membership,
+ *     which neither DirSync nor USNs report); default one day
  */
 public record SyncOptions(
         SourceKind source,
@@ -46,11 +50,13 @@ public record SyncOptions(
         int batchSize,
         double massDeleteShare,
         Set<Sid> managedGroups,
-        boolean dirSyncObjectSecurity) {
+        boolean dirSyncObjectSecurity,
+        Duration fullSyncInterval) {
 
     public static final int DEFAULT_PAGE_SIZE = 500;
     public static final int DEFAULT_BATCH_SIZE = 200;
     public static final double DEFAULT_MASS_DELETE_SHARE = 0.10;
+    public static final Duration DEFAULT_FULL_SYNC_INTERVAL = Duration.ofDays(1);
 
     /** Users in AD: persons, not computers ({@code objectCategory} would not match tombstones). */
     public static final Filter AD_USER_FILTER =
@@ -101,6 +107,10 @@ public record SyncOptions(
             throw new IllegalArgumentException(
                     "sync.massDeleteShare: must be above 0 and at most 1 (e.g. 0.10 for 10 %)");
         }
+        Objects.requireNonNull(fullSyncInterval, "sync.fullSyncInterval");
+        if (fullSyncInterval.isNegative() || fullSyncInterval.isZero()) {
+            throw new IllegalArgumentException("sync.fullSyncInterval: must be positive");
+        }
         if (source != SourceKind.GENERIC && !mapping.binaryAnchor()) {
             throw new IllegalArgumentException(
                     "sync.mapping.anchor: Active Directory sources are anchored by objectGUID");
@@ -123,7 +133,8 @@ public record SyncOptions(
                 DEFAULT_BATCH_SIZE,
                 DEFAULT_MASS_DELETE_SHARE,
                 Set.of(),
-                false);
+                false,
+                DEFAULT_FULL_SYNC_INTERVAL);
     }
 
     /** Generic LDAPv3 defaults: inetOrgPerson users, groupOfNames groups under {@code root}. */
@@ -139,7 +150,8 @@ public record SyncOptions(
                 DEFAULT_BATCH_SIZE,
                 DEFAULT_MASS_DELETE_SHARE,
                 Set.of(),
-                false);
+                false,
+                DEFAULT_FULL_SYNC_INTERVAL);
     }
 
     public SyncOptions withUserBases(List<DN> bases) {
@@ -154,7 +166,8 @@ public record SyncOptions(
                 batchSize,
                 massDeleteShare,
                 managedGroups,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
     }
 
     public SyncOptions withUserFilter(Filter filter) {
@@ -169,7 +182,40 @@ public record SyncOptions(
                 batchSize,
                 massDeleteShare,
                 managedGroups,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
+    }
+
+    public SyncOptions withGroupBases(List<DN> bases) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                bases,
+                groupFilter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                dirSyncObjectSecurity,
+                fullSyncInterval);
+    }
+
+    public SyncOptions withGroupFilter(Filter filter) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                groupBases,
+                filter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                dirSyncObjectSecurity,
+                fullSyncInterval);
     }
 
     public SyncOptions withMapping(AttributeMapping m) {
@@ -184,7 +230,8 @@ public record SyncOptions(
                 batchSize,
                 massDeleteShare,
                 managedGroups,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
     }
 
     public SyncOptions withPaging(int page, int batch) {
@@ -199,7 +246,8 @@ public record SyncOptions(
                 batch,
                 massDeleteShare,
                 managedGroups,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
     }
 
     public SyncOptions withMassDeleteShare(double share) {
@@ -214,7 +262,8 @@ public record SyncOptions(
                 batchSize,
                 share,
                 managedGroups,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
     }
 
     public SyncOptions withManagedGroups(Set<Sid> sids) {
@@ -229,6 +278,39 @@ public record SyncOptions(
                 batchSize,
                 massDeleteShare,
                 sids,
-                dirSyncObjectSecurity);
+                dirSyncObjectSecurity,
+                fullSyncInterval);
+    }
+
+    public SyncOptions withDirSyncObjectSecurity(boolean objectSecurity) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                groupBases,
+                groupFilter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                objectSecurity,
+                fullSyncInterval);
+    }
+
+    public SyncOptions withFullSyncInterval(Duration interval) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                groupBases,
+                groupFilter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                dirSyncObjectSecurity,
+                interval);
     }
 }

@@ -43,6 +43,24 @@ final class SyncStateStore {
                 });
     }
 
+    /** When the last completed full run of {@code source} started. */
+    Optional<Instant> lastFullRun(String source) throws StorageException {
+        return database.inTransaction(
+                c -> {
+                    try (PreparedStatement ps =
+                            c.prepareStatement(
+                                    "SELECT MAX(started_at) FROM sync_runs WHERE source_key = ?"
+                                            + " AND full_sync = TRUE AND outcome = 'COMPLETED'")) {
+                        ps.setString(1, source);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            OffsetDateTime t =
+                                    rs.next() ? rs.getObject(1, OffsetDateTime.class) : null;
+                            return Optional.ofNullable(t).map(OffsetDateTime::toInstant);
+                        }
+                    }
+                });
+    }
+
     static void saveCheckpoint(Connection c, String source, String state, Instant now)
             throws SQLException {
         try (PreparedStatement ps =

@@ -15,6 +15,8 @@ import com.unboundid.ldap.sdk.SingleServerSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -217,7 +219,21 @@ class SyncEngineSambaIT {
 
         SyncResult after = engine.run();
         assertThat(after.counts().anyChange()).as(after.message()).isFalse();
+        assertThat(after.full()).isFalse();
         assertThat(engine.recentRuns(10)).hasSize(4);
+
+        // a day later the run reads everything again, and still changes nothing
+        SyncResult nextDay =
+                fixture.engine(
+                                options,
+                                production,
+                                Set.of(groupSid),
+                                Clock.offset(Clock.systemUTC(), Duration.ofDays(1)))
+                        .run();
+        assertThat(nextDay.full()).isTrue();
+        assertThat(nextDay.outcome()).as(nextDay.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(nextDay.counts().anyChange()).as(nextDay.message()).isFalse();
+        assertThat(nextDay.counts().unchanged()).isEqualTo(4); // b, cc, d and the principal
     }
 
     @ParameterizedTest

@@ -85,6 +85,11 @@ final class SyncFixture implements AutoCloseable {
     }
 
     SyncEngine engine(SyncOptions options, LDAPInterface production, Set<Sid> managed) {
+        return engine(options, production, managed, Clock.systemUTC());
+    }
+
+    SyncEngine engine(
+            SyncOptions options, LDAPInterface production, Set<Sid> managed, Clock clock) {
         return new SyncEngine(
                 options,
                 production,
@@ -93,7 +98,7 @@ final class SyncFixture implements AutoCloseable {
                 audit,
                 ManagedGroups.fixed(managed),
                 lifecycle,
-                Clock.systemUTC());
+                clock);
     }
 
     List<SearchResultEntry> accounts() throws LDAPException {
