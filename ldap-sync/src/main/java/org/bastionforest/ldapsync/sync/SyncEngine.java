@@ -326,7 +326,8 @@ public final class SyncEngine {
         boolean tripped = guard != null && !allowMassDelete;
         int pendingCount = doomed.size() + doomedPrincipals.size();
         boolean failed = reading.failed || run.failed > 0;
-        if (!tripped && !reading.failed) {
+        // a dry run lists the deletions even when the guard would stop them, for review
+        if ((!tripped || !run.write) && !reading.failed) {
             for (BastionWriter.Account account : doomed.values()) {
                 try {
                     bastion.deleteAccount(account, run);

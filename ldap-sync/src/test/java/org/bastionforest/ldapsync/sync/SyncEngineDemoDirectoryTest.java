@@ -229,6 +229,15 @@ class SyncEngineDemoDirectoryTest {
                         .withUserBases(
                                 List.of(new DN("OU=Service Accounts," + Fixtures.DEMO_ROOT)));
 
+        SyncPlan plan = engine(serviceAccountsOnly).dryRun();
+        assertThat(plan.guardWouldTrip()).isTrue();
+        assertThat(plan.counts().deleted()).isGreaterThan(usersInDemo / 2);
+        assertThat(plan.changes())
+                .hasSize(Math.min(SyncPlan.MAX_LISTED, plan.counts().deleted()))
+                .allSatisfy(c -> assertThat(c.action()).isEqualTo(SyncPlan.Action.DELETE))
+                .allSatisfy(c -> assertThat(c.kind()).isEqualTo(SyncPlan.ObjectKind.ACCOUNT));
+        assertThat(fixture.accounts()).hasSize(usersInDemo);
+
         SyncResult tripped = engine(serviceAccountsOnly).run();
         assertThat(tripped.outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
         assertThat(tripped.message()).contains("bastion accounts would be deleted");
