@@ -342,4 +342,42 @@ class SyncEngineDemoDirectoryTest {
         }
         assertThat(engine(options()).run().outcome()).isEqualTo(SyncResult.Outcome.COMPLETED);
     }
+
+    @Test
+    void run_whenAnAccountCannotBeWritten_thenFailedNamingItNoDeletionAndTheNextRunCatchesUp()
+            throws Exception {
+        engine(options()).run();
+        fixture.target.ldap().delete("CN=zangstroem,CN=Users," + SyncFixture.BASTION_ROOT);
+        // a hand-made entry in the way of zangstroem's account
+        fixture.target
+                .ldap()
+                .add(
+                        "dn: CN=zangstroem,CN=Users," + SyncFixture.BASTION_ROOT,
+                        "objectClass: top",
+                        "objectClass: person",
+                        "objectClass: organizationalPerson",
+                        "objectClass: user",
+                        "cn: zangstroem",
+                        "sn: zangstroem",
+                        "sAMAccountName: zangstroem-by-hand");
+        SyncOptions fewer =
+                options().withUserBases(List.of(new DN("OU=People," + Fixtures.DEMO_ROOT)));
+
+        SyncResult failed = engine(fewer.withMassDeleteShare(1)).run();
+
+        assertThat(failed.outcome()).isEqualTo(SyncResult.Outcome.FAILED);
+        assertThat(failed.counts().failed()).isEqualTo(1);
+        assertThat(failed.message()).contains("Zoë Ångström").contains("entry already exists");
+        assertThat(failed.counts().deleted()).isZero(); // no deletion after a failed batch
+        assertThat(fixture.account("svc-bastion-sync")).isPresent();
+        assertThat(fixture.auditTypes()).endsWith("sync.failed");
+
+        fixture.target.ldap().delete("CN=zangstroem,CN=Users," + SyncFixture.BASTION_ROOT);
+        SyncResult next = engine(fewer.withMassDeleteShare(1)).run();
+        assertThat(next.outcome()).as(next.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(next.counts().added()).isEqualTo(1);
+        assertThat(next.counts().deleted()).isPositive(); // the service accounts left the scope
+        assertThat(fixture.account("zangstroem")).isPresent();
+        assertThat(fixture.account("svc-bastion-sync")).isEmpty();
+    }
 }
