@@ -31,7 +31,7 @@ import org.bastionforest.ldapsync.sync.SourceChange.Unreadable;
 import org.bastionforest.ldapsync.sync.SourceChange.Upsert;
 import org.bastionforest.ldapsync.sync.ad.DirSyncSource;
 import org.bastionforest.ldapsync.sync.ad.UsnSource;
-import org.bastionforest.ldapsync.sync.generic.TimestampSource;
+import org.bastionforest.ldapsync.sync.generic.GenericSource;
 import org.bastionforest.shadowgroups.audit.AuditEvent;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.directory.AccountLifecycle;
@@ -127,7 +127,7 @@ public final class SyncEngine {
                 switch (options.source()) {
                     case AD_DIRSYNC -> new DirSyncSource(options);
                     case AD_USN -> new UsnSource(options);
-                    case GENERIC -> new TimestampSource(options);
+                    case GENERIC -> new GenericSource(options, options.contentSync());
                 };
         this.sourceKey = sourceKey(options);
     }

@@ -51,7 +51,8 @@ public record SyncOptions(
         double massDeleteShare,
         Set<Sid> managedGroups,
         boolean dirSyncObjectSecurity,
-        Duration fullSyncInterval) {
+        Duration fullSyncInterval,
+        boolean contentSync) {
 
     public static final int DEFAULT_PAGE_SIZE = 500;
     public static final int DEFAULT_BATCH_SIZE = 200;
@@ -134,7 +135,8 @@ public record SyncOptions(
                 DEFAULT_MASS_DELETE_SHARE,
                 Set.of(),
                 false,
-                DEFAULT_FULL_SYNC_INTERVAL);
+                DEFAULT_FULL_SYNC_INTERVAL,
+                true);
     }
 
     /** Generic LDAPv3 defaults: inetOrgPerson users, groupOfNames groups under {@code root}. */
@@ -151,7 +153,8 @@ public record SyncOptions(
                 DEFAULT_MASS_DELETE_SHARE,
                 Set.of(),
                 false,
-                DEFAULT_FULL_SYNC_INTERVAL);
+                DEFAULT_FULL_SYNC_INTERVAL,
+                true);
     }
 
     public SyncOptions withUserBases(List<DN> bases) {
@@ -167,7 +170,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withUserFilter(Filter filter) {
@@ -183,7 +187,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withGroupBases(List<DN> bases) {
@@ -199,7 +204,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withGroupFilter(Filter filter) {
@@ -215,7 +221,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withMapping(AttributeMapping m) {
@@ -231,7 +238,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withPaging(int page, int batch) {
@@ -247,7 +255,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withMassDeleteShare(double share) {
@@ -263,7 +272,8 @@ public record SyncOptions(
                 share,
                 managedGroups,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withManagedGroups(Set<Sid> sids) {
@@ -279,7 +289,8 @@ public record SyncOptions(
                 massDeleteShare,
                 sids,
                 dirSyncObjectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withDirSyncObjectSecurity(boolean objectSecurity) {
@@ -295,7 +306,8 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 objectSecurity,
-                fullSyncInterval);
+                fullSyncInterval,
+                contentSync);
     }
 
     public SyncOptions withFullSyncInterval(Duration interval) {
@@ -311,6 +323,24 @@ public record SyncOptions(
                 massDeleteShare,
                 managedGroups,
                 dirSyncObjectSecurity,
-                interval);
+                interval,
+                contentSync);
+    }
+
+    public SyncOptions withContentSync(boolean use) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                groupBases,
+                groupFilter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                dirSyncObjectSecurity,
+                fullSyncInterval,
+                use);
     }
 }

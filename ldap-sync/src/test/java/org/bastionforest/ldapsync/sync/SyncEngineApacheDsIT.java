@@ -131,7 +131,8 @@ class SyncEngineApacheDsIT {
         SyncResult first = engine.run();
         assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
         assertThat(first.counts().added()).isEqualTo(people);
-        assertThat(first.checkpoint()).isPresent();
+        // ApacheDS lists RFC 4533 but refuses it without a replication provider: timestamps
+        assertThat(first.checkpoint().orElseThrow()).doesNotStartWith("rfc4533:");
         assertThat(
                         ObjectGuid.fromBytes(
                                 fixture.account("alice.adams")

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -182,12 +183,13 @@ class SyncEngineOpenLdapIT {
                         production.getEntry(dn, "entryUUID").getAttributeValue("entryUUID")));
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"embedded", "openldap"})
-    void run_whenOpenLdapChanges_thenFullThenIncrementalWithDeletionsByDiff(String bastionKind)
-            throws Exception {
+    @ParameterizedTest(name = "bastion {0}, content sync {1}")
+    @CsvSource({"embedded, true", "embedded, false", "openldap, true"})
+    void run_whenOpenLdapChanges_thenFullThenIncrementalWithDeletions(
+            String bastionKind, boolean contentSync) throws Exception {
         fixture = bastion(bastionKind);
-        SyncOptions options = SyncOptions.generic(new DN(Fixtures.GENERIC_ROOT));
+        SyncOptions options =
+                SyncOptions.generic(new DN(Fixtures.GENERIC_ROOT)).withContentSync(contentSync);
         SyncEngine engine = fixture.engine(options, production, Set.of(GROUP_SID));
         int people = people();
         String alice = "uid=alice.adams,ou=people," + Fixtures.GENERIC_ROOT;
@@ -215,6 +217,9 @@ class SyncEngineOpenLdapIT {
                                                             "msDS-ShadowPrincipalSid")))
                                     .isEqualTo(GROUP_SID);
                         });
+
+        // slapd offers RFC 4533 (syncprov): its cookie is the checkpoint
+        assertThat(first.checkpoint().orElseThrow().startsWith("rfc4533:")).isEqualTo(contentSync);
 
         SyncResult idle = engine.run();
         assertThat(idle.full()).isFalse();
