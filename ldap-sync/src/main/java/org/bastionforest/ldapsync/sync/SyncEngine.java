@@ -94,6 +94,9 @@ public final class SyncEngine {
     private final ProductionMapper mapper;
     private final String sourceKey;
 
+    /** Values per {@code member;range=} request; 0: as the server likes (tests set it low). */
+    int rangeStep;
+
     /**
      * @param options what to read and how
      * @param production the production directory (only read)
@@ -138,6 +141,11 @@ public final class SyncEngine {
      */
     public String sourceKey() {
         return sourceKey;
+    }
+
+    /** Where the digest of the scope groups' members is kept. */
+    private String scopeKey() {
+        return sourceKey + "#scope";
     }
 
     /** Runs once; the mass-delete guard applies. */
@@ -251,7 +259,22 @@ public final class SyncEngine {
             }
         }
         Reading reading = new Reading(stored);
-        BastionWriter.withConnection(production, c -> read(c, run, reading));
+        Optional<String> scopeDigest = state.checkpoint(scopeKey());
+        BastionWriter.withConnection(
+                production,
+                c -> {
+                    if (!options.scopeGroups().isEmpty()) {
+                        GroupExpansion.Members members =
+                                new GroupExpansion(c, options, rangeStep)
+                                        .expand(options.scopeGroups());
+                        reading.scope = members.dns();
+                        reading.scopeDigest = members.digest();
+                        if (!scopeDigest.equals(Optional.of(members.digest()))) {
+                            reading.checkpoint = Optional.empty(); // members changed: read all
+                        }
+                    }
+                    read(c, run, reading);
+                });
 
         // deletions of accounts: pending ones, and the diff when the whole scope was read
         Map<ObjectGuid, BastionWriter.Account> doomed = new LinkedHashMap<>();
@@ -353,6 +376,15 @@ public final class SyncEngine {
             }
             failed = failed || run.failed > 0;
         }
+        if (run.write && !failed && reading.scopeDigest != null) {
+            String digest = reading.scopeDigest;
+            Instant now = now();
+            database.inTransaction(
+                    c -> {
+                        SyncStateStore.saveCheckpoint(c, scopeKey(), digest, now);
+                        return null;
+                    });
+        }
         String message;
         if (failed) {
             message =
@@ -379,6 +411,8 @@ public final class SyncEngine {
         int usersSeen;
         Optional<String> checkpoint;
         Set<ObjectGuid> inScope;
+        Set<String> scope; // normalized DNs of the scope groups' members, or null: everyone
+        String scopeDigest;
         final List<ObjectGuid> dryGone = new ArrayList<>();
 
         Reading(Optional<String> stored) {
@@ -431,6 +465,11 @@ public final class SyncEngine {
         int failedBefore = run.failed;
         List<ObjectGuid> gone = new ArrayList<>();
         for (SourceChange change : changes) {
+            if (change instanceof Upsert upsert
+                    && reading.scope != null
+                    && !reading.scope.contains(upsert.user().dn().toNormalizedString())) {
+                change = new Gone(upsert.user().anchor(), "not a member of sync.scopeGroups");
+            }
             if (change instanceof Upsert upsert) {
                 ProductionUser user = upsert.user();
                 reading.usersSeen++;

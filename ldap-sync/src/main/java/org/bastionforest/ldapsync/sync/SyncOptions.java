@@ -52,7 +52,8 @@ public record SyncOptions(
         Set<Sid> managedGroups,
         boolean dirSyncObjectSecurity,
         Duration fullSyncInterval,
-        boolean contentSync) {
+        boolean contentSync,
+        List<DN> scopeGroups) {
 
     public static final int DEFAULT_PAGE_SIZE = 500;
     public static final int DEFAULT_BATCH_SIZE = 200;
@@ -90,6 +91,10 @@ public record SyncOptions(
         userBases = List.copyOf(Objects.requireNonNull(userBases, "sync.userBases"));
         groupBases = List.copyOf(Objects.requireNonNull(groupBases, "sync.groupBases"));
         managedGroups = Set.copyOf(Objects.requireNonNull(managedGroups, "sync.managedGroups"));
+        scopeGroups = List.copyOf(Objects.requireNonNull(scopeGroups, "sync.scopeGroups"));
+        if (scopeGroups.stream().anyMatch(DN::isNullDN)) {
+            throw new IllegalArgumentException("sync.scopeGroups: a group DN must not be empty");
+        }
         if (userBases.isEmpty() || userBases.stream().anyMatch(DN::isNullDN)) {
             throw new IllegalArgumentException(
                     "sync.userBases: at least one base DN, none of them empty");
@@ -136,7 +141,8 @@ public record SyncOptions(
                 Set.of(),
                 false,
                 DEFAULT_FULL_SYNC_INTERVAL,
-                true);
+                true,
+                List.of());
     }
 
     /** Generic LDAPv3 defaults: inetOrgPerson users, groupOfNames groups under {@code root}. */
@@ -154,7 +160,8 @@ public record SyncOptions(
                 Set.of(),
                 false,
                 DEFAULT_FULL_SYNC_INTERVAL,
-                true);
+                true,
+                List.of());
     }
 
     public SyncOptions withUserBases(List<DN> bases) {
@@ -171,7 +178,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withUserFilter(Filter filter) {
@@ -188,7 +196,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withGroupBases(List<DN> bases) {
@@ -205,7 +214,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withGroupFilter(Filter filter) {
@@ -222,7 +232,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withMapping(AttributeMapping m) {
@@ -239,7 +250,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withPaging(int page, int batch) {
@@ -256,7 +268,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withMassDeleteShare(double share) {
@@ -273,7 +286,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withManagedGroups(Set<Sid> sids) {
@@ -290,7 +304,8 @@ public record SyncOptions(
                 sids,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withDirSyncObjectSecurity(boolean objectSecurity) {
@@ -307,7 +322,8 @@ public record SyncOptions(
                 managedGroups,
                 objectSecurity,
                 fullSyncInterval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withFullSyncInterval(Duration interval) {
@@ -324,7 +340,8 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 interval,
-                contentSync);
+                contentSync,
+                scopeGroups);
     }
 
     public SyncOptions withContentSync(boolean use) {
@@ -341,6 +358,25 @@ public record SyncOptions(
                 managedGroups,
                 dirSyncObjectSecurity,
                 fullSyncInterval,
-                use);
+                use,
+                scopeGroups);
+    }
+
+    public SyncOptions withScopeGroups(List<DN> groups) {
+        return new SyncOptions(
+                source,
+                userBases,
+                userFilter,
+                groupBases,
+                groupFilter,
+                mapping,
+                pageSize,
+                batchSize,
+                massDeleteShare,
+                managedGroups,
+                dirSyncObjectSecurity,
+                fullSyncInterval,
+                contentSync,
+                groups);
     }
 }

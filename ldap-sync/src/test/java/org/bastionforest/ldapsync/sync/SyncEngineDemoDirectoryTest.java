@@ -380,4 +380,34 @@ class SyncEngineDemoDirectoryTest {
         assertThat(fixture.account("zangstroem")).isPresent();
         assertThat(fixture.account("svc-bastion-sync")).isEmpty();
     }
+
+    @Test
+    void run_whenScopedBySqlAdmins_thenOnlyItsDirectAndNestedMembers() throws Exception {
+        Set<String> expected = new java.util.TreeSet<>();
+        for (String group : List.of(Fixtures.DEMO_SQL_ADMINS_DN, Fixtures.DEMO_DBA_TEAM_DN)) {
+            for (String member :
+                    production.getEntry(group, "member").getAttributeValues("member")) {
+                SearchResultEntry e = production.getEntry(member, "sAMAccountName", "objectClass");
+                if (!e.hasObjectClass("group")) {
+                    expected.add(
+                            e.getAttributeValue("sAMAccountName")
+                                    .toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        SyncEngine engine =
+                engine(options().withScopeGroups(List.of(new DN(Fixtures.DEMO_SQL_ADMINS_DN))));
+        engine.rangeStep = 2; // the in-memory server has no ranges: plain member is read
+
+        SyncResult result = engine.run();
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(expected).contains("svc-sql").hasSizeGreaterThan(6);
+        assertThat(fixture.accounts())
+                .extracting(
+                        e ->
+                                e.getAttributeValue("sAMAccountName")
+                                        .toLowerCase(java.util.Locale.ROOT))
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
 }

@@ -282,6 +282,64 @@ class SyncEngineSambaIT {
                         "sync.completed");
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = SourceKind.class,
+            names = {"AD_DIRSYNC", "AD_USN"})
+    void run_whenScopedByNestedGroups_thenMembershipChangesBringUsersInAndOut(SourceKind kind)
+            throws Exception {
+        for (String u : List.of("a", "b", "c", "d", "e")) {
+            createUser(ou + u);
+        }
+        String outer = "Bastion Users " + ou;
+        String inner = "Bastion Inner " + ou;
+        dc.sambaTool("group", "add", outer, "--groupou=OU=" + ou);
+        dc.sambaTool("group", "add", inner, "--groupou=OU=" + ou);
+        dc.sambaTool("group", "addmembers", outer, ou + "a," + ou + "b," + inner);
+        dc.sambaTool("group", "addmembers", inner, ou + "c," + ou + "d");
+        DN outerDn = new DN("CN=" + outer + "," + ouDn);
+        SyncEngine engine =
+                fixture.engine(
+                        SyncOptions.activeDirectory(kind, new DN(SambaDc.BASE_DN))
+                                .withUserBases(List.of(ouDn))
+                                .withScopeGroups(List.of(outerDn))
+                                .withMassDeleteShare(0.5),
+                        production,
+                        Set.of());
+        engine.rangeStep = 1; // one value per request: AD's ranged retrieval, for real
+        assertThat(production.getEntry(outerDn.toString(), "member;range=0-0").getAttributes())
+                .extracting(a -> a.getName())
+                .containsExactly("member;range=0-0"); // Samba answers in ranges
+        assertThat(
+                        new GroupExpansion(production, SyncOptions.activeDirectory(kind, ouDn), 1)
+                                .members(outerDn))
+                .hasSize(3);
+
+        SyncResult first = engine.run();
+        assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(fixture.accounts())
+                .extracting(e -> e.getAttributeValue("sAMAccountName"))
+                .containsExactlyInAnyOrder(ou + "a", ou + "b", ou + "c", ou + "d");
+        assertThat(engine.run().counts().anyChange()).isFalse();
+
+        // a membership change touches only the group: the changed member set forces a full read
+        dc.sambaTool("group", "addmembers", inner, ou + "e");
+        dc.sambaTool("group", "removemembers", outer, ou + "a");
+        SyncResult changed = engine.run();
+        assertThat(changed.outcome()).as(changed.message()).isEqualTo(SyncResult.Outcome.COMPLETED);
+        assertThat(changed.full()).isTrue();
+        assertThat(changed.counts().added()).isEqualTo(1);
+        assertThat(changed.counts().deleted()).isEqualTo(1);
+        assertThat(fixture.accounts())
+                .extracting(e -> e.getAttributeValue("sAMAccountName"))
+                .containsExactlyInAnyOrder(ou + "b", ou + "c", ou + "d", ou + "e");
+        assertThat(fixture.retired).containsOnlyKeys(ou + "a");
+
+        SyncResult idle = engine.run();
+        assertThat(idle.full()).isFalse();
+        assertThat(idle.counts().anyChange()).isFalse();
+    }
+
     private static String ldapsearch(String sam) throws IOException, InterruptedException {
         Path tool = ExternalTools.require("ldapsearch", "ldap-utils", "/usr/bin/ldapsearch");
         Process p =
