@@ -627,6 +627,62 @@ public final class RequestService {
     }
 
     /**
+     * The production account of {@code user} is gone or disabled (the sync says so): revokes every
+     * active grant and cancels every pending or approved request of the user, as the system actor,
+     * each audited ({@code grant.revoked}, {@code request.cancelled}) with the reason, in one
+     * transaction. Implements {@link
+     * org.bastionforest.shadowgroups.directory.AccountLifecycle#retire}.
+     *
+     * @param reason why (e.g. "disabled in the production directory"); blank becomes a default
+     * @return how many requests and grants were ended (0 when there was nothing to end)
+     * @throws StorageException if the database failed; nothing was changed
+     */
+    public int retireAccount(UserId user, String reason) throws StorageException {
+        Objects.requireNonNull(user, "user");
+        String why =
+                truncate(
+                        reason == null || reason.isBlank()
+                                ? "the production account is gone or disabled"
+                                : reason.strip());
+        Instant now = now();
+        return database.inTransaction(
+                c -> {
+                    int ended = 0;
+                    for (RequestId id :
+                            ids(
+                                    c,
+                                    "SELECT request_id FROM access_requests WHERE requester = ?"
+                                            + " AND state IN ('PENDING_APPROVAL', 'APPROVED',"
+                                            + " 'ACTIVE') ORDER BY created_at",
+                                    user.value())) {
+                        Optional<AccessRequest> r = load(c, id, true);
+                        if (r.isEmpty()) {
+                            continue;
+                        }
+                        switch (r.get().state()) {
+                            case ACTIVE ->
+                                    endGrant(c, r.get(), RequestState.REVOKED, null, why, now);
+                            case PENDING_APPROVAL, APPROVED -> {
+                                setState(c, id, RequestState.CANCELLED, now, null, why, true);
+                                audit.append(
+                                        c,
+                                        event("request.cancelled", now, null, r.get(), id)
+                                                .withDetail("reason", why));
+                            }
+                            default -> {
+                                continue; // ended meanwhile
+                            }
+                        }
+                        ended++;
+                    }
+                    if (ended > 0) {
+                        LOG.info("request.retired-account: {} ({} ended)", user.value(), ended);
+                    }
+                    return ended;
+                });
+    }
+
+    /**
      * For the scheduler: times out a request still pending approval after its time-out, or an
      * approved one that was not activated within the approval time-out after its approval (or its
      * requested start, if later).

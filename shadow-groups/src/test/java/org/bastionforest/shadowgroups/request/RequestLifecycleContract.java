@@ -45,6 +45,7 @@ import org.bastionforest.shadowgroups.policy.ActivationPolicy;
 import org.bastionforest.shadowgroups.policy.AvailabilityWindow;
 import org.bastionforest.shadowgroups.policy.ShadowGroup;
 import org.bastionforest.shadowgroups.policy.ShadowGroupId;
+import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
 import org.bastionforest.shadowgroups.testing.Core;
 import org.bastionforest.shadowgroups.testing.Snapshot;
@@ -1002,6 +1003,44 @@ abstract class RequestLifecycleContract {
     // ------------------------------------------------------------ helpers
 
     /** Approval by carol or the approvers' group, with quorum {@code quorum}. */
+    // ------------------------------------------------------------ retireAccount
+
+    @Test
+    void retireAccount_whenTheUserHoldsAGrant_thenRevokedBySystemWithTheReasonAndOnlyOnce()
+            throws Exception {
+        core.defineSql(basePolicy().build());
+        AccessRequest r = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        int outboxBefore = pendingOutbox();
+
+        int ended = requests.retireAccount(ALICE, "deleted in the production directory");
+
+        assertThat(ended).isEqualTo(1);
+        assertThat(requests.get(r.id(), ALICE).state()).isEqualTo(RequestState.REVOKED);
+        AuditRecord last = lastEvent();
+        assertThat(last.event().type()).isEqualTo("grant.revoked");
+        assertThat(last.event().actor()).isEqualTo("system");
+        assertThat(last.event().details())
+                .containsEntry("reason", "deleted in the production directory");
+        assertThat(pendingOutbox()).isEqualTo(outboxBefore + 1); // the membership goes too
+        assertThat(requests.retireAccount(ALICE, "again")).isZero();
+        assertThat(requests.retireAccount(BOB, "never asked")).isZero();
+    }
+
+    @Test
+    void retireAccount_whenTheUserHasAPendingRequest_thenCancelledAndOthersUntouched()
+            throws Exception {
+        core.defineSql(approvalPolicy(1, false));
+        AccessRequest alice = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        AccessRequest dave = requests.submit(DAVE, ask(Duration.ofHours(1)));
+
+        assertThat(requests.retireAccount(UserId.of("Alice"), "disabled")).isEqualTo(1);
+
+        assertThat(requests.get(alice.id(), ALICE).state()).isEqualTo(RequestState.CANCELLED);
+        assertThat(requests.get(dave.id(), DAVE).state()).isEqualTo(RequestState.PENDING_APPROVAL);
+        assertThat(lastEvent().event().type()).isEqualTo("request.cancelled");
+        assertThat(lastEvent().event().details()).containsEntry("reason", "disabled");
+    }
+
     protected static ActivationPolicy approvalPolicy(int quorum, boolean mfa) throws Exception {
         return basePolicy()
                 .approval(Set.of(CAROL), Set.of(APPROVERS), quorum)
