@@ -600,6 +600,18 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
         LOG.debug("scheduler.slot: {} grants ended", ended);
     }
 
+    /**
+     * Has the sync job run once, soon, on one node of the cluster (for example right after the
+     * first start, so that bastion accounts exist before the first grant). Never throws.
+     */
+    public void syncSoon() {
+        try {
+            quartz.triggerJob(SYNC_JOB);
+        } catch (SchedulerException | RuntimeException e) {
+            LOG.warn("scheduler.sync-trigger-failed: {}", e.getClass().getSimpleName());
+        }
+    }
+
     /** The scheduler's state, for health checks. */
     public Status status() {
         boolean running;

@@ -199,6 +199,10 @@ public final class MembershipDispatcher {
         return database.inTransaction(
                 c -> {
                     List<Outcome> outcomes = new ArrayList<>();
+                    // audit events are appended after the directory calls: the audit chain's head
+                    // is one row that every audited transaction locks, so it is locked only for
+                    // the few statements at the end, never across network calls
+                    List<AuditEvent> deferred = new ArrayList<>();
                     Set<String> skippedHere = new HashSet<>();
                     boolean failedHere = false;
                     for (Op op : ops) {
@@ -209,7 +213,7 @@ public final class MembershipDispatcher {
                             outcomes.add(Outcome.SKIPPED);
                             continue;
                         }
-                        Outcome o = apply(c, op);
+                        Outcome o = apply(c, op, deferred);
                         if (o == Outcome.FAILED) {
                             failedHere = true;
                         } else if (o == Outcome.SKIPPED) {
@@ -217,11 +221,14 @@ public final class MembershipDispatcher {
                         }
                         outcomes.add(o);
                     }
+                    for (AuditEvent event : deferred) {
+                        audit.append(c, event);
+                    }
                     return outcomes;
                 });
     }
 
-    private Outcome apply(Connection c, Op op) throws SQLException {
+    private Outcome apply(Connection c, Op op, List<AuditEvent> deferred) throws SQLException {
         try (PreparedStatement lock =
                 c.prepareStatement(
                         "UPDATE directory_outbox SET attempts = attempts"
@@ -267,7 +274,7 @@ public final class MembershipDispatcher {
         if (op.until != null) {
             event = event.withDetail("until", op.until);
         }
-        audit.append(c, event);
+        deferred.add(event);
         return Outcome.APPLIED;
     }
 

@@ -773,7 +773,7 @@ public final class RequestService {
     }
 
     /** The most grants {@link #expireDue(int)} ends in one transaction by default. */
-    public static final int EXPIRY_BATCH = 200;
+    public static final int EXPIRY_BATCH = 50;
 
     /**
      * For the scheduler: ends up to {@code limit} grants that reached their end, the earliest
