@@ -379,7 +379,8 @@ public final class SyncEngine {
             }
             failed = failed || run.failed > 0;
         }
-        if (run.write && !failed && reading.scopeDigest != null) {
+        // the member set is settled only once its additions and deletions are all applied
+        if (run.write && !failed && !tripped && reading.scopeDigest != null) {
             String digest = reading.scopeDigest;
             Instant now = now();
             database.inTransaction(
