@@ -351,6 +351,24 @@ class SyncEngineSambaIT {
         SyncResult idle = engine.run();
         assertThat(idle.full()).isFalse();
         assertThat(idle.counts().anyChange()).isFalse();
+
+        // with the default guard, one of four leaving trips it, and keeps tripping until allowed
+        SyncEngine guarded =
+                fixture.engine(
+                        SyncOptions.activeDirectory(kind, new DN(SambaDc.BASE_DN))
+                                .withUserBases(List.of(ouDn))
+                                .withScopeGroups(List.of(outerDn)),
+                        production,
+                        Set.of());
+        dc.sambaTool("group", "removemembers", outer, ou + "b");
+        assertThat(guarded.run().outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        SyncResult again = guarded.run();
+        assertThat(again.outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        assertThat(again.full()).isTrue();
+        SyncResult allowed = guarded.run(true);
+        assertThat(allowed.counts().deleted()).as(allowed.message()).isEqualTo(1);
+        assertThat(guarded.run().counts().anyChange()).isFalse();
+        assertThat(fixture.account(ou + "b")).isEmpty();
     }
 
     private static String ldapsearch(String sam) throws IOException, InterruptedException {
