@@ -418,4 +418,19 @@ class SyncEngineDemoDirectoryTest {
                                         .toLowerCase(java.util.Locale.ROOT))
                 .containsExactlyInAnyOrderElementsOf(expected);
     }
+
+    @Test
+    void run_whenDirSyncIsNotOffered_thenFailedSayingWhatToConfigureAndNothingWritten()
+            throws Exception {
+        SyncResult result =
+                engine(
+                                SyncOptions.activeDirectory(
+                                        SourceKind.AD_DIRSYNC, new DN(Fixtures.DEMO_ROOT)))
+                        .run();
+
+        assertThat(result.outcome()).isEqualTo(SyncResult.Outcome.FAILED);
+        assertThat(result.message()).contains("DirSync").contains("AD_USN");
+        assertThat(fixture.accounts()).isEmpty();
+        assertThat(fixture.auditTypes()).containsExactly("sync.failed");
+    }
 }
