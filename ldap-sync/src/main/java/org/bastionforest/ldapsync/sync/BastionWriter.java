@@ -121,6 +121,11 @@ final class BastionWriter {
         List<Modification> mods = differences(old, user);
         if (rename && run.write) {
             target.ldap().modifyDN(old.getDN(), wanted.getRDN().toString(), true, null);
+            // the embedded directory and OpenLDAP keep no referential integrity: member values
+            // follow the rename here; a new logon name is a new user, whose grants end
+            boolean sameUser = before.login().equalsIgnoreCase(user.login());
+            rewriteMemberships(
+                    old.getParsedDN(), sameUser ? Optional.of(wanted) : Optional.empty());
         }
         if (!mods.isEmpty() && run.write) {
             target.ldap().modify(wanted.toString(), mods);
@@ -185,9 +190,10 @@ final class BastionWriter {
         }
     }
 
-    /** Deletes a bastion account (no-op in a dry run). */
+    /** Deletes a bastion account and its memberships (no-op in a dry run). */
     void deleteAccount(Account account, RunContext run) throws LDAPException {
         if (run.write) {
+            rewriteMemberships(account.dn(), Optional.empty());
             target.ldap().delete(account.dn().toString());
         }
         run.record(Action.DELETE, ObjectKind.ACCOUNT, account.dn().toString(), "");
@@ -217,6 +223,33 @@ final class BastionWriter {
                         }
                     }
                 });
+    }
+
+    /**
+     * Removes {@code account} from every shadow principal's {@code member}, or replaces it by
+     * {@code replacement}.
+     */
+    private void rewriteMemberships(DN account, Optional<DN> replacement) throws LDAPException {
+        for (SearchResultEntry p :
+                target.ldap()
+                        .search(
+                                target.shadowPrincipalContainer().toString(),
+                                SearchScope.ONE,
+                                Filter.createANDFilter(
+                                        Filter.createEqualityFilter(
+                                                "objectClass", "msDS-ShadowPrincipal"),
+                                        Filter.createEqualityFilter("member", account.toString())),
+                                "1.1")
+                        .getSearchEntries()) {
+            List<Modification> mods = new ArrayList<>();
+            mods.add(new Modification(ModificationType.DELETE, "member", account.toString()));
+            replacement.ifPresent(
+                    dn ->
+                            mods.add(
+                                    new Modification(
+                                            ModificationType.ADD, "member", dn.toString())));
+            target.ldap().modify(p.getDN(), mods);
+        }
     }
 
     // ------------------------------------------------------------ shadow principals

@@ -94,7 +94,10 @@ public final class SyncEngine {
     private final ProductionMapper mapper;
     private final String sourceKey;
 
-    /** Values per {@code member;range=} request; 0: as the server likes (tests set it low). */
+    /**
+     * Values per {@code member;range=} request; 0 (the default): as the server likes. Tests set it
+     * low, before the first run, to exercise ranged retrieval on small groups.
+     */
     int rangeStep;
 
     /**
@@ -376,7 +379,8 @@ public final class SyncEngine {
             }
             failed = failed || run.failed > 0;
         }
-        if (run.write && !failed && reading.scopeDigest != null) {
+        // the member set is settled only once its additions and deletions are all applied
+        if (run.write && !failed && !tripped && reading.scopeDigest != null) {
             String digest = reading.scopeDigest;
             Instant now = now();
             database.inTransaction(
@@ -464,12 +468,8 @@ public final class SyncEngine {
             throws LDAPException {
         int failedBefore = run.failed;
         List<ObjectGuid> gone = new ArrayList<>();
-        for (SourceChange change : changes) {
-            if (change instanceof Upsert upsert
-                    && reading.scope != null
-                    && !reading.scope.contains(upsert.user().dn().toNormalizedString())) {
-                change = new Gone(upsert.user().anchor(), "not a member of sync.scopeGroups");
-            }
+        for (SourceChange reported : changes) {
+            SourceChange change = scoped(reported, reading);
             if (change instanceof Upsert upsert) {
                 ProductionUser user = upsert.user();
                 reading.usersSeen++;
@@ -533,6 +533,16 @@ public final class SyncEngine {
         }
         checkpoint.ifPresent(cp -> reading.checkpoint = Optional.of(cp));
         return true;
+    }
+
+    /** A user outside the scope groups' members is gone from the sync's point of view. */
+    private static SourceChange scoped(SourceChange change, Reading reading) {
+        if (change instanceof Upsert upsert
+                && reading.scope != null
+                && !reading.scope.contains(upsert.user().dn().toNormalizedString())) {
+            return new Gone(upsert.user().anchor(), "not a member of sync.scopeGroups");
+        }
+        return change;
     }
 
     private void retire(String login, String why, RunContext run) throws StorageException {

@@ -243,12 +243,20 @@ class SyncEngineDemoDirectoryTest {
         assertThat(tripped.message()).contains("bastion accounts would be deleted");
         assertThat(fixture.accounts()).hasSize(usersInDemo);
 
+        LdapBastionDirectory writer =
+                new LdapBastionDirectory(
+                        fixture.target.ldap(),
+                        fixture.target.accountsBase(),
+                        fixture.target.shadowPrincipalContainer());
+        writer.addMember(UserId.of("zangstroem"), sqlAdmins, Instant.now().plusSeconds(600));
+
         SyncResult allowed = engine(serviceAccountsOnly).run(true);
         assertThat(allowed.outcome()).isEqualTo(SyncResult.Outcome.COMPLETED);
         assertThat(allowed.counts().deleted()).isEqualTo(usersInDemo - fixture.accounts().size());
         assertThat(fixture.account("zangstroem")).isEmpty();
         assertThat(fixture.account("svc-bastion-sync")).isPresent();
         assertThat(fixture.retired).containsKey("zangstroem");
+        assertThat(writer.members(sqlAdmins)).isEmpty(); // no membership of a deleted account
     }
 
     @Test
@@ -409,5 +417,20 @@ class SyncEngineDemoDirectoryTest {
                                 e.getAttributeValue("sAMAccountName")
                                         .toLowerCase(java.util.Locale.ROOT))
                 .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void run_whenDirSyncIsNotOffered_thenFailedSayingWhatToConfigureAndNothingWritten()
+            throws Exception {
+        SyncResult result =
+                engine(
+                                SyncOptions.activeDirectory(
+                                        SourceKind.AD_DIRSYNC, new DN(Fixtures.DEMO_ROOT)))
+                        .run();
+
+        assertThat(result.outcome()).isEqualTo(SyncResult.Outcome.FAILED);
+        assertThat(result.message()).contains("DirSync").contains("AD_USN");
+        assertThat(fixture.accounts()).isEmpty();
+        assertThat(fixture.auditTypes()).containsExactly("sync.failed");
     }
 }

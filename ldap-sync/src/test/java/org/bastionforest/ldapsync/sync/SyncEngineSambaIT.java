@@ -17,13 +17,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.bastionforest.ldapsync.sync.ad.RootDse;
+import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 import org.bastionforest.shadowgroups.model.Sid;
+import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.testsupport.ExternalTools;
 import org.bastionforest.testsupport.SambaDc;
 import org.junit.jupiter.api.AfterAll;
@@ -168,6 +171,15 @@ class SyncEngineSambaIT {
         assertThat(idle.full()).isFalse();
         assertThat(idle.counts().anyChange()).as(idle.message()).isFalse();
 
+        // c and a hold grants: their memberships must end with the account or its logon name
+        LdapBastionDirectory memberships =
+                new LdapBastionDirectory(
+                        fixture.target.ldap(),
+                        fixture.target.accountsBase(),
+                        fixture.target.shadowPrincipalContainer());
+        memberships.addMember(UserId.of(ou + "c"), groupSid, Instant.now().plusSeconds(600));
+        memberships.addMember(UserId.of(ou + "a"), groupSid, Instant.now().plusSeconds(600));
+
         // every kind of change
         ObjectGuid aGuid =
                 ObjectGuid.fromBytes(production(ou + "a").getAttributeValueBytes("objectGUID"));
@@ -215,6 +227,7 @@ class SyncEngineSambaIT {
                                 assertThat(p.getAttributeValue("cn"))
                                         .isEqualTo("Renamed " + groupName));
         assertThat(fixture.principals().get(0).hasAttribute("member")).isFalse();
+        assertThat(memberships.members(groupSid)).isEmpty();
         assertThat(fixture.retired).containsKeys(ou + "a", ou + "b", ou + "c");
 
         SyncResult after = engine.run();
@@ -338,6 +351,24 @@ class SyncEngineSambaIT {
         SyncResult idle = engine.run();
         assertThat(idle.full()).isFalse();
         assertThat(idle.counts().anyChange()).isFalse();
+
+        // with the default guard, one of four leaving trips it, and keeps tripping until allowed
+        SyncEngine guarded =
+                fixture.engine(
+                        SyncOptions.activeDirectory(kind, new DN(SambaDc.BASE_DN))
+                                .withUserBases(List.of(ouDn))
+                                .withScopeGroups(List.of(outerDn)),
+                        production,
+                        Set.of());
+        dc.sambaTool("group", "removemembers", outer, ou + "b");
+        assertThat(guarded.run().outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        SyncResult again = guarded.run();
+        assertThat(again.outcome()).isEqualTo(SyncResult.Outcome.GUARD_TRIPPED);
+        assertThat(again.full()).isTrue();
+        SyncResult allowed = guarded.run(true);
+        assertThat(allowed.counts().deleted()).as(allowed.message()).isEqualTo(1);
+        assertThat(guarded.run().counts().anyChange()).isFalse();
+        assertThat(fixture.account(ou + "b")).isEmpty();
     }
 
     private static String ldapsearch(String sam) throws IOException, InterruptedException {
