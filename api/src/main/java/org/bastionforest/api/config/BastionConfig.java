@@ -100,7 +100,30 @@ public record BastionConfig(
 
     public record Cluster(boolean enabled, String instanceId, Duration checkinInterval) {}
 
-    public record Sync(Duration interval) {}
+    /** How the sync finds changes. */
+    public enum SyncSource {
+        @JsonProperty("auto")
+        AUTO,
+        @JsonProperty("ad-dirsync")
+        AD_DIRSYNC,
+        @JsonProperty("ad-usn")
+        AD_USN,
+        @JsonProperty("generic")
+        GENERIC
+    }
+
+    public record Sync(
+            Duration interval,
+            SyncSource source,
+            String userFilter,
+            List<String> scopeGroups,
+            List<String> managedGroups,
+            int pageSize,
+            int batchSize,
+            double massDeleteShare,
+            Duration fullInterval,
+            boolean dirsyncObjectSecurity,
+            boolean contentSync) {}
 
     public record Kdc(String realm, String host, int tcpPort, int udpPort) {}
 

@@ -42,7 +42,7 @@ final class ConfigValidator {
         Database database = database(c.database());
         Security security = security(c.security());
         scheduler(c.scheduler(), database, security);
-        between("sync.interval", c.sync().interval(), Duration.ofSeconds(1), Duration.ofDays(1));
+        sync(c.sync(), production);
         kdc(c.kdc());
         Rest rest = rest(c.rest());
         dn("admin.group", c.admin().group(), true);
@@ -224,6 +224,53 @@ final class ConfigValidator {
                         "security.master-key-file",
                         "is required in cluster mode: every node must use the same master key");
             }
+        }
+    }
+
+    private static void sync(BastionConfig.Sync s, Production production) throws ConfigException {
+        between("sync.interval", s.interval(), Duration.ofSeconds(1), Duration.ofDays(1));
+        between("sync.full-interval", s.fullInterval(), Duration.ofMinutes(1), Duration.ofDays(30));
+        if (s.pageSize() < 1 || s.pageSize() > 10_000) {
+            throw new ConfigException(
+                    "sync.page-size", "must be between 1 and 10000 (was " + s.pageSize() + ")");
+        }
+        if (s.batchSize() < 1 || s.batchSize() > 10_000) {
+            throw new ConfigException(
+                    "sync.batch-size", "must be between 1 and 10000 (was " + s.batchSize() + ")");
+        }
+        if (!(s.massDeleteShare() > 0) || s.massDeleteShare() > 1) {
+            throw new ConfigException(
+                    "sync.mass-delete-share",
+                    "must be above 0 and at most 1 (was " + s.massDeleteShare() + ")");
+        }
+        if (!s.userFilter().isEmpty()) {
+            try {
+                com.unboundid.ldap.sdk.Filter.create(s.userFilter());
+            } catch (LDAPException e) {
+                throw new ConfigException("sync.user-filter", "is not an LDAP filter");
+            }
+        }
+        for (int i = 0; i < s.scopeGroups().size(); i++) {
+            dn("sync.scope-groups[" + i + "]", s.scopeGroups().get(i), true);
+        }
+        for (int i = 0; i < s.managedGroups().size(); i++) {
+            try {
+                org.bastionforest.shadowgroups.model.Sid.parse(s.managedGroups().get(i));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        "sync.managed-groups[" + i + "]", "is not a SID: " + e.getMessage());
+            }
+        }
+        boolean ad =
+                s.source() == BastionConfig.SyncSource.AD_DIRSYNC
+                        || s.source() == BastionConfig.SyncSource.AD_USN;
+        if (production.kind() == ProductionKind.LDAP && ad) {
+            throw new ConfigException(
+                    "sync.source", "an ad-* source needs production.kind ad (or demo)");
+        }
+        if (production.kind() != ProductionKind.LDAP
+                && s.source() == BastionConfig.SyncSource.GENERIC) {
+            throw new ConfigException("sync.source", "generic needs production.kind ldap");
         }
     }
 

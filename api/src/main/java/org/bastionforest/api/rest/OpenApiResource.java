@@ -37,7 +37,8 @@ public final class OpenApiResource {
                     GrantsResource.class,
                     MeResource.class,
                     AuditResource.class,
-                    TokensResource.class);
+                    TokensResource.class,
+                    SyncResource.class);
 
     private final Document document;
 

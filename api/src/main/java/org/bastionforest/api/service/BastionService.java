@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.SecretKey;
 import org.bastionforest.api.auth.Authenticator;
 import org.bastionforest.api.auth.GssSpnegoAcceptor;
@@ -54,6 +55,7 @@ import org.bastionforest.api.rest.MetricsResource;
 import org.bastionforest.api.rest.NegotiateResponse;
 import org.bastionforest.api.rest.OpenApiResource;
 import org.bastionforest.api.rest.ProblemMapper;
+import org.bastionforest.api.rest.SyncResource;
 import org.bastionforest.api.tls.TlsMaterial;
 import org.bastionforest.ldapsync.connect.LdapEndpoint;
 import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
@@ -61,12 +63,18 @@ import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectoryOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedDemoProductionDirectory;
 import org.bastionforest.ldapsync.facts.ProductionDirectoryFacts;
+import org.bastionforest.ldapsync.sync.BastionTarget;
+import org.bastionforest.ldapsync.sync.ManagedGroups;
+import org.bastionforest.ldapsync.sync.SourceKind;
+import org.bastionforest.ldapsync.sync.SyncEngine;
+import org.bastionforest.ldapsync.sync.SyncOptions;
 import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.scheduler.GrantScheduler;
 import org.bastionforest.scheduler.SyncRunner;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.directory.MembershipDispatcher;
 import org.bastionforest.shadowgroups.directory.MembershipReconciler;
+import org.bastionforest.shadowgroups.errors.ConflictException;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.mfa.TotpService;
@@ -131,8 +139,10 @@ public final class BastionService implements AutoCloseable {
     private DN bastionShadowContainer;
     private LdapBastionDirectory.Mode bastionMode;
     private BastionCore core;
+    private SyncEngine sync;
     private volatile int restPort = -1;
     private volatile int productionPort = -1;
+    private volatile int bastionLdapPort = -1;
 
     private BastionService(BastionConfig config) {
         this.config = config;
@@ -306,6 +316,7 @@ public final class BastionService implements AutoCloseable {
             EmbeddedBastionDirectory directory = EmbeddedBastionDirectory.start(options);
             started.push(new Component("bastion directory", directory));
             bastionLdap = directory.pool();
+            bastionLdapPort = directory.ldapPort();
             bastionAccounts = directory.usersContainer();
             bastionShadowContainer = directory.shadowPrincipalContainer();
             bastionMode = LdapBastionDirectory.Mode.PLAIN;
@@ -460,9 +471,20 @@ public final class BastionService implements AutoCloseable {
                         s.reconcileInterval(),
                         config.sync().interval());
         try {
+            AtomicReference<SyncEngine> syncEngine = new AtomicReference<>();
+            SyncRunner runner =
+                    () -> {
+                        SyncEngine engine = syncEngine.get();
+                        if (engine != null) {
+                            try {
+                                engine.run();
+                            } catch (ConflictException running) {
+                                LOG.info("sync.skipped: a run is in progress");
+                            }
+                        }
+                    };
             GrantScheduler scheduler =
-                    new GrantScheduler(
-                            database, dispatcher, reconciler, SyncRunner.NONE, clock, options);
+                    new GrantScheduler(database, dispatcher, reconciler, runner, clock, options);
             started.push(new Component("scheduler", scheduler));
             ShadowGroupService groups =
                     new ShadowGroupService(database, audit, facts, administrators, clock);
@@ -470,11 +492,23 @@ public final class BastionService implements AutoCloseable {
                     new RequestService(
                             database, audit, facts, totp, administrators, clock, scheduler);
             scheduler.bind(requests);
+            sync =
+                    new SyncEngine(
+                            syncOptions(),
+                            productionLdap,
+                            new BastionTarget(bastionLdap, bastionAccounts, bastionShadowContainer),
+                            database,
+                            audit,
+                            ManagedGroups.of(groups),
+                            requests::retireAccount,
+                            clock);
+            syncEngine.set(sync);
             scheduler.notifyWith(
                     new NotificationRelay(database, audit, new LogNotifier()),
                     s.endingSoon().isZero() ? Optional.empty() : Optional.of(s.endingSoon()),
                     s.notifyInterval());
             scheduler.start();
+            scheduler.syncSoon(); // bastion accounts and shadow principals before the first grant
             health.register("scheduler", () -> toComponentHealth(scheduler.status().health()));
             core =
                     new BastionCore(
@@ -497,6 +531,52 @@ public final class BastionService implements AutoCloseable {
                             + " threads");
         } catch (StorageException e) {
             throw new StartupException("scheduler: " + e.getMessage(), e);
+        }
+    }
+
+    /** The sync's options from {@code sync.*} and the production directory's kind. */
+    private SyncOptions syncOptions() throws StartupException {
+        BastionConfig.Sync c = config.sync();
+        ProductionKind kind = config.production().kind();
+        SourceKind source =
+                switch (c.source()) {
+                    case AD_DIRSYNC -> SourceKind.AD_DIRSYNC;
+                    case AD_USN -> SourceKind.AD_USN;
+                    case GENERIC -> SourceKind.GENERIC;
+                    // the demo directory (UnboundID in-memory) has no DirSync control
+                    case AUTO ->
+                            kind == ProductionKind.AD
+                                    ? SourceKind.AD_DIRSYNC
+                                    : kind == ProductionKind.DEMO
+                                            ? SourceKind.AD_USN
+                                            : SourceKind.GENERIC;
+                };
+        try {
+            SyncOptions o =
+                    source == SourceKind.GENERIC
+                            ? SyncOptions.generic(productionBases.get(0))
+                            : SyncOptions.activeDirectory(source, productionBases.get(0));
+            o = o.withUserBases(productionBases).withGroupBases(productionBases);
+            if (!c.userFilter().isEmpty()) {
+                o = o.withUserFilter(com.unboundid.ldap.sdk.Filter.create(c.userFilter()));
+            }
+            List<DN> scope = new ArrayList<>();
+            for (String g : c.scopeGroups()) {
+                scope.add(new DN(g));
+            }
+            Set<Sid> managed = new java.util.TreeSet<>();
+            for (String sid : c.managedGroups()) {
+                managed.add(Sid.parse(sid));
+            }
+            return o.withPaging(c.pageSize(), c.batchSize())
+                    .withMassDeleteShare(c.massDeleteShare())
+                    .withFullSyncInterval(c.fullInterval())
+                    .withDirSyncObjectSecurity(c.dirsyncObjectSecurity())
+                    .withContentSync(c.contentSync())
+                    .withScopeGroups(scope)
+                    .withManagedGroups(managed);
+        } catch (LDAPException | IllegalArgumentException e) {
+            throw new StartupException("sync: " + e.getMessage(), e);
         }
     }
 
@@ -573,6 +653,7 @@ public final class BastionService implements AutoCloseable {
                         .add(VersionResource.VersionInfo.class, version)
                         .add(BastionCore.class, core)
                         .add(ApiTokenService.class, tokens)
+                        .add(SyncEngine.class, sync)
                         .add(Authenticator.class, authenticator)
                         .add(PrometheusMeterRegistry.class, metrics)
                         .add(
@@ -583,6 +664,7 @@ public final class BastionService implements AutoCloseable {
         resources.add(VersionResource.class);
         resources.add(MetricsResource.class);
         resources.add(OpenApiResource.class);
+        resources.add(SyncResource.class);
         resources.addAll(OpenApiResource.DESCRIBED);
         resources.add(AuthenticationFilter.class);
         resources.add(BodyLimitFilter.class);
@@ -673,6 +755,11 @@ public final class BastionService implements AutoCloseable {
     /** The port the REST API listens on. */
     public int restPort() {
         return restPort;
+    }
+
+    /** The embedded bastion directory's LDAP port, or -1 when the bastion is external. */
+    public int bastionLdapPort() {
+        return bastionLdapPort;
     }
 
     /** The demo production directory's port, or -1 when production is not the demo. */

@@ -44,6 +44,40 @@ class ApiIT {
         Answer created =
                 api.post("api/v1/shadow-groups", TestApi.basic(ADMIN), group("sql-admins"));
         assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+
+        // the sync makes the bastion accounts and the group's shadow principal
+        // (the service starts a sync of its own right after start: 409 until it is done)
+        Answer plan = api.post("api/v1/sync?dryRun=true", TestApi.basic(ADMIN), "");
+        for (int i = 0; i < 600 && plan.status() == 409; i++) {
+            Thread.sleep(100);
+            plan = api.post("api/v1/sync?dryRun=true", TestApi.basic(ADMIN), "");
+        }
+        assertThat(plan.status()).as(plan.raw().body()).isEqualTo(200);
+        assertThat(plan.json().get("dryRun").asBoolean()).isTrue();
+        Answer run = api.post("api/v1/sync", TestApi.basic(ADMIN), "");
+        assertThat(run.status()).as(run.raw().body()).isEqualTo(200);
+        assertThat(run.json().get("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(api.bastionMembers("SQL Admins")).isEmpty();
+    }
+
+    @Test
+    void sync_whenNotAnAdministrator_then403_andRunsAreListed() throws Exception {
+        assertProblem(api.post("api/v1/sync", TestApi.basic(REQUESTER), ""), 403, "access-denied");
+        JsonNode runs = api.get("api/v1/sync", TestApi.basic(ADMIN)).json().get("items");
+        assertThat(runs).isNotEmpty();
+        assertThat(runs.get(0).get("outcome").asText()).isIn("COMPLETED", "GUARD_TRIPPED");
+    }
+
+    /** Waits up to 5 s for {@code condition}. */
+    static boolean eventually(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (condition.call()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.call();
     }
 
     @AfterAll
@@ -178,6 +212,17 @@ class ApiIT {
         assertThat(approved.get("state").asText()).isEqualTo("ACTIVE");
         assertThat(approved.get("grant").get("endsAt").asText()).isNotBlank();
 
+        assertThat(
+                        eventually(
+                                () ->
+                                        api.bastionMembers("SQL Admins").stream()
+                                                .anyMatch(
+                                                        m ->
+                                                                m.toLowerCase()
+                                                                        .startsWith(
+                                                                                "cn=oivanova,"))))
+                .as("the grant's membership, in the bastion directory")
+                .isTrue();
         JsonNode grants = api.get("api/v1/grants", alice).json().get("items");
         assertThat(grants).extracting(n -> n.get("id").asText()).containsExactly(id);
         JsonNode window = api.get("api/v1/me/effective-window", alice).json();
@@ -200,6 +245,9 @@ class ApiIT {
                 api.post("api/v1/requests/" + id + "/close", alice, Map.of("reason", "done"))
                         .json();
         assertThat(closed.get("state").asText()).isEqualTo("CLOSED");
+        assertThat(eventually(() -> api.bastionMembers("SQL Admins").isEmpty()))
+                .as("closed early: the membership is gone")
+                .isTrue();
         assertThat(api.get("api/v1/me/effective-window", alice).json().get("sids")).isEmpty();
         JsonNode mine = api.get("api/v1/requests?state=CLOSED&limit=10", alice).json();
         assertThat(mine.get("items")).extracting(n -> n.get("id").asText()).contains(id);

@@ -33,6 +33,7 @@ final class TestApi implements AutoCloseable {
     static final String PASSWORD = Fixtures.DEMO_USER_PASSWORD;
 
     final BastionService service;
+    final Path dataDir;
     final URI base;
     final HttpClient http =
             HttpClient.newBuilder()
@@ -42,6 +43,7 @@ final class TestApi implements AutoCloseable {
                     .build();
 
     TestApi(Path dataDir, Map<String, String> extraEnv) throws Exception {
+        this.dataDir = dataDir;
         Map<String, String> env = new HashMap<>();
         env.put("BASTION_DATA_DIR", dataDir.toString());
         env.put("BASTION_REST_PORT", "0");
@@ -133,6 +135,30 @@ final class TestApi implements AutoCloseable {
                 }
             }
             return names;
+        }
+    }
+
+    /** The member values of a shadow principal in the embedded bastion directory. */
+    List<String> bastionMembers(String principalCn) throws Exception {
+        String password =
+                java.nio.file.Files.readString(
+                        dataDir.resolve("secrets/bastion-directory-admin.password"));
+        try (LDAPConnection c =
+                new LDAPConnection(
+                        "127.0.0.1",
+                        service.bastionLdapPort(),
+                        "CN=bastion-admin,DC=priv,DC=example",
+                        password)) {
+            SearchResultEntry e =
+                    c.getEntry(
+                            "CN="
+                                    + principalCn
+                                    + ",CN=Shadow Principal Configuration,CN=Services,CN=Configuration,DC=priv,DC=example",
+                            "member");
+            if (e == null) {
+                throw new AssertionError("no shadow principal " + principalCn);
+            }
+            return e.hasAttribute("member") ? List.of(e.getAttributeValues("member")) : List.of();
         }
     }
 
