@@ -11,16 +11,13 @@ final class Krb5Conf {
         String realm = options.realm();
         String enctypes =
                 options.enctypes().stream().map(Enctype::mitName).collect(Collectors.joining(" "));
+        // MIT tries UDP then TCP on each kdc line (TCP first for large requests)
         StringBuilder kdcs = new StringBuilder();
         if (udpPort > 0) {
             kdcs.append("        kdc = ").append(kdcHost).append(':').append(udpPort).append('\n');
         }
-        if (tcpPort > 0) {
-            kdcs.append("        kdc = tcp/")
-                    .append(kdcHost)
-                    .append(':')
-                    .append(tcpPort)
-                    .append('\n');
+        if (tcpPort > 0 && tcpPort != udpPort) {
+            kdcs.append("        kdc = ").append(kdcHost).append(':').append(tcpPort).append('\n');
         }
         String domain = realm.toLowerCase(Locale.ROOT);
         return "[libdefaults]\n"
