@@ -53,6 +53,10 @@ final class KdcFixture implements AutoCloseable {
     }
 
     KdcFixture(BastionKdc.Options options) throws Exception {
+        this(options, AuthorizationDataProvider.none());
+    }
+
+    KdcFixture(BastionKdc.Options options, AuthorizationDataProvider provider) throws Exception {
         db =
                 Database.open(
                         new DatabaseOptions(
@@ -104,7 +108,7 @@ final class KdcFixture implements AutoCloseable {
                         audit,
                         user -> Optional.ofNullable(accounts.get(user)),
                         requests::effectiveWindow,
-                        AuthorizationDataProvider.none(),
+                        provider,
                         clock,
                         new byte[32]);
         kdc.start();
