@@ -96,6 +96,7 @@ final class KdcHandler {
     private final AuditLog audit;
     private final Clock clock;
     private final ReplayCache replays = new ReplayCache();
+    private final AtomicLong requests = new AtomicLong();
     final AtomicLong issued = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
 
@@ -121,6 +122,9 @@ final class KdcHandler {
     /** Answers one request (without the TCP length prefix); never throws. */
     byte[] handle(byte[] request) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        if (requests.incrementAndGet() % 4096 == 0) {
+            replays.purge(now);
+        }
         KdcReq req = null;
         try {
             KrbMessage message;

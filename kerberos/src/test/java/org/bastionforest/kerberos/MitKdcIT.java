@@ -131,11 +131,19 @@ class MitKdcIT {
     }
 
     @Test
-    void kinitRenew_whenTicketNotRenewable_thenRefused() throws Exception {
-        MitClient mit = new MitClient(dir, fx.kdc, "tcp");
-        assertThat(mit.kinit(PASSWORD, "alice@" + REALM).exit()).isZero();
-        MitClient.Result r = mit.run(null, "kinit", "-R");
-        assertThat(r.exit()).isNotZero();
+    void kinitRenew_whenGrantCapsTheTicket_thenNotRenewableAndRefused() throws Exception {
+        AccessRequest grant = fx.grant(ALICE, SQL, Duration.ofMinutes(10));
+        try {
+            MitClient mit = new MitClient(dir, fx.kdc, "tcp");
+            assertThat(mit.kinit(PASSWORD, "-r", "7d", "alice@" + REALM).exit()).isZero();
+            // end and renew-till would both be the grant's end: no renewable ticket at all
+            assertThat(mit.ticket("krbtgt/" + REALM).renewUntil()).isNull();
+            MitClient.Result r = mit.run(null, "kinit", "-R");
+            assertThat(r.exit()).isNotZero();
+            assertThat(mit.trace()).contains("KDC can't fulfill requested option");
+        } finally {
+            fx.requests.close(grant.id(), ALICE, "test over");
+        }
     }
 
     @Test
