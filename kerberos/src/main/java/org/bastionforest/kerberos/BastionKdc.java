@@ -40,25 +40,25 @@ public final class BastionKdc implements AutoCloseable {
     /**
      * The KDC's settings, validated when built. Immutable.
      *
-     * @param realm the bastion realm, upper case (kerberos.realm)
-     * @param host the address to listen on (kerberos.host)
-     * @param tcpPort TCP port, 0 for any free port, -1 for no TCP (kerberos.tcp-port, 88)
-     * @param udpPort UDP port, 0 for any free port, -1 for no UDP (kerberos.udp-port, 88)
-     * @param maxTicketLifetime longest ticket life (kerberos.max-ticket-lifetime, 10 h)
-     * @param maxRenewableLifetime longest renewable life (kerberos.max-renewable-lifetime, 7 d)
-     * @param minTicketLifetime shortest ticket issued (kerberos.min-ticket-lifetime, 5 s)
-     * @param clockSkew allowed clock difference (kerberos.clock-skew, 5 min)
-     * @param enctypes enabled enctypes, strongest first (kerberos.enctypes, AES256 and AES128)
+     * @param realm the bastion realm, upper case (kdc.realm)
+     * @param host the address to listen on (kdc.host)
+     * @param tcpPort TCP port, 0 for any free port, -1 for no TCP (kdc.tcp-port, 88)
+     * @param udpPort UDP port, 0 for any free port, -1 for no UDP (kdc.udp-port, 88)
+     * @param maxTicketLifetime longest ticket life (kdc.max-ticket-lifetime, 10 h)
+     * @param maxRenewableLifetime longest renewable life (kdc.max-renewable-lifetime, 7 d)
+     * @param minTicketLifetime shortest ticket issued (kdc.min-ticket-lifetime, 5 s)
+     * @param clockSkew allowed clock difference (kdc.clock-skew, 5 min)
+     * @param enctypes enabled enctypes, strongest first (kdc.enctypes, AES256 and AES128)
      * @param requirePrivilegedOnlyRenewal refuse renewal to a user without grants
-     *     (kerberos.renewal.require-grant, true)
-     * @param identityCacheTtl how long principals and accounts are cached
-     *     (kerberos.identity-cache-ttl, 30 s)
-     * @param udpMaxResponse largest UDP answer; larger gets RESPONSE_TOO_BIG
-     *     (kerberos.udp-max-response, 1465)
-     * @param maxRequestSize largest request accepted over TCP (kerberos.max-request-size, 65536)
-     * @param workerThreads threads answering requests (kerberos.worker-threads, 4)
-     * @param maxTcpConnections concurrent TCP connections (kerberos.max-tcp-connections, 256)
-     * @param tcpIdleTimeout idle TCP connections are closed after (kerberos.tcp-idle-timeout, 30 s)
+     *     (kdc.renewal.require-grant, true)
+     * @param identityCacheTtl how long principals and accounts are cached (kdc.identity-cache-ttl,
+     *     30 s)
+     * @param udpMaxResponse largest UDP answer; larger gets RESPONSE_TOO_BIG (kdc.udp-max-response,
+     *     1465)
+     * @param maxRequestSize largest request accepted over TCP (kdc.max-request-size, 65536)
+     * @param workerThreads threads answering requests (kdc.worker-threads, 4)
+     * @param maxTcpConnections concurrent TCP connections (kdc.max-tcp-connections, 256)
+     * @param tcpIdleTimeout idle TCP connections are closed after (kdc.tcp-idle-timeout, 30 s)
      */
     public record Options(
             String realm,
@@ -87,46 +87,44 @@ public final class BastionKdc implements AutoCloseable {
         public Options {
             if (realm == null || !REALM.matcher(realm).matches()) {
                 throw new IllegalArgumentException(
-                        "kerberos.realm must be upper-case letters, digits, '.' and '-'");
+                        "kdc.realm must be upper-case letters, digits, '.' and '-'");
             }
             if (host == null || host.isBlank()) {
-                throw new IllegalArgumentException("kerberos.host must be set");
+                throw new IllegalArgumentException("kdc.host must be set");
             }
-            port("kerberos.tcp-port", tcpPort);
-            port("kerberos.udp-port", udpPort);
+            port("kdc.tcp-port", tcpPort);
+            port("kdc.udp-port", udpPort);
             if (tcpPort < 0 && udpPort < 0) {
-                throw new IllegalArgumentException("kerberos.tcp-port or kerberos.udp-port needed");
+                throw new IllegalArgumentException("kdc.tcp-port or kdc.udp-port needed");
             }
-            positive("kerberos.max-ticket-lifetime", maxTicketLifetime);
-            positive("kerberos.max-renewable-lifetime", maxRenewableLifetime);
-            positive("kerberos.min-ticket-lifetime", minTicketLifetime);
-            positive("kerberos.clock-skew", clockSkew);
-            positive("kerberos.identity-cache-ttl", identityCacheTtl);
-            positive("kerberos.tcp-idle-timeout", tcpIdleTimeout);
+            positive("kdc.max-ticket-lifetime", maxTicketLifetime);
+            positive("kdc.max-renewable-lifetime", maxRenewableLifetime);
+            positive("kdc.min-ticket-lifetime", minTicketLifetime);
+            positive("kdc.clock-skew", clockSkew);
+            positive("kdc.identity-cache-ttl", identityCacheTtl);
+            positive("kdc.tcp-idle-timeout", tcpIdleTimeout);
             if (minTicketLifetime.compareTo(maxTicketLifetime) > 0) {
                 throw new IllegalArgumentException(
-                        "kerberos.min-ticket-lifetime exceeds kerberos.max-ticket-lifetime");
+                        "kdc.min-ticket-lifetime exceeds kdc.max-ticket-lifetime");
             }
             if (clockSkew.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("kerberos.clock-skew must be at most 1 h");
+                throw new IllegalArgumentException("kdc.clock-skew must be at most 1 h");
             }
             if (enctypes == null || enctypes.isEmpty()) {
-                throw new IllegalArgumentException("kerberos.enctypes must name at least one");
+                throw new IllegalArgumentException("kdc.enctypes must name at least one");
             }
             enctypes = enctypes.stream().distinct().sorted().toList();
             if (udpMaxResponse < 512 || udpMaxResponse > 65_507) {
-                throw new IllegalArgumentException(
-                        "kerberos.udp-max-response must be 512 to 65507");
+                throw new IllegalArgumentException("kdc.udp-max-response must be 512 to 65507");
             }
             if (maxRequestSize < 1024 || maxRequestSize > 1 << 20) {
-                throw new IllegalArgumentException(
-                        "kerberos.max-request-size must be 1 KiB to 1 MiB");
+                throw new IllegalArgumentException("kdc.max-request-size must be 1 KiB to 1 MiB");
             }
             if (workerThreads < 1 || workerThreads > 256) {
-                throw new IllegalArgumentException("kerberos.worker-threads must be 1 to 256");
+                throw new IllegalArgumentException("kdc.worker-threads must be 1 to 256");
             }
             if (maxTcpConnections < 1) {
-                throw new IllegalArgumentException("kerberos.max-tcp-connections must be >= 1");
+                throw new IllegalArgumentException("kdc.max-tcp-connections must be >= 1");
             }
         }
 

@@ -10,8 +10,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kerby.kerberos.kerb.KrbCodec;
@@ -130,7 +132,7 @@ final class KdcHandler {
             KrbMessage message;
             try {
                 message = KrbCodec.decodeMessage(ByteBuffer.wrap(request));
-            } catch (Exception e) {
+            } catch (Exception | StackOverflowError e) {
                 throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable message");
             }
             if (message instanceof AsReq as) {
@@ -897,8 +899,19 @@ final class KdcHandler {
             return new Window(Set.of(), Instant.MAX);
         }
         EffectiveWindow w = grants.effectiveWindow(client.user().orElseThrow());
-        Instant cap = w.until().map(i -> i.truncatedTo(ChronoUnit.SECONDS)).orElse(Instant.MAX);
-        return new Window(w.sids(), cap);
+        // a grant ending within the shortest ticket life counts as ended: its SID is dropped
+        // rather than refusing the ticket
+        Instant horizon = now.plus(options.minTicketLifetime());
+        Map<Sid, Instant> held = new TreeMap<>();
+        w.grants()
+                .forEach(
+                        (sid, end) -> {
+                            if (end.isAfter(horizon)) {
+                                held.put(sid, end.truncatedTo(ChronoUnit.SECONDS));
+                            }
+                        });
+        Instant cap = held.values().stream().min(Instant::compareTo).orElse(Instant.MAX);
+        return new Window(Set.copyOf(held.keySet()), cap);
     }
 
     private record Window(Set<Sid> sids, Instant cap) {}

@@ -236,6 +236,69 @@ public final class PrincipalService {
         return kvno;
     }
 
+    /**
+     * Sets the shared secret of an outgoing trust: the cross-realm principal {@code
+     * krbtgt/REMOTE@REALM}, whose keys the remote realm's KDC (a production AD domain trusting the
+     * bastion realm) holds too. Keys are derived per enctype with MIT's default salt {@code
+     * REALMkrbtgtREMOTE}; setting it again moves to the next kvno. Clients of the bastion realm
+     * then get cross-realm TGTs for {@code REMOTE}, capped like every other ticket.
+     *
+     * @param password the trust password; the array is wiped before this returns
+     * @return the new kvno
+     * @throws InvalidInputException if the realm is malformed or this realm, or the password is
+     *     shorter than {@value #MIN_PASSWORD_LENGTH} characters
+     */
+    public int setCrossRealmTrust(String remoteRealm, char[] password, UserId admin)
+            throws BastionException {
+        try {
+            if (remoteRealm == null
+                    || !remoteRealm.matches("[A-Z0-9][A-Z0-9.-]{0,254}")
+                    || remoteRealm.equals(options.realm())) {
+                throw new InvalidInputException(
+                        "a trusting realm is upper-case letters, digits, '.' and '-', not this"
+                                + " realm");
+            }
+            if (password == null || password.length < MIN_PASSWORD_LENGTH) {
+                throw new InvalidInputException(
+                        "a trust password needs at least " + MIN_PASSWORD_LENGTH + " characters");
+            }
+            String name = "krbtgt/" + remoteRealm + "@" + options.realm();
+            String salt = options.realm() + "krbtgt" + remoteRealm;
+            String pw = new String(password);
+            List<PrincipalStore.StoredKey> keys = new ArrayList<>();
+            for (Enctype e : options.enctypes()) {
+                keys.add(new PrincipalStore.StoredKey(0, e, salt, derive(pw, salt, e)));
+            }
+            int kvno =
+                    db.inTransaction(
+                            c -> {
+                                int k =
+                                        store.putKeys(
+                                                c,
+                                                name,
+                                                PrincipalStore.Kind.KRBTGT,
+                                                Optional.empty(),
+                                                keys);
+                                audit.append(
+                                        c,
+                                        AuditEvent.of(
+                                                        "kerberos.trust.set",
+                                                        clock.instant(),
+                                                        admin.value())
+                                                .withDetail("principal", name)
+                                                .withDetail("kvno", k));
+                                return k;
+                            });
+            store.invalidate(name);
+            LOG.info("kerberos.trust.set: {} kvno {}", name, kvno);
+            return kvno;
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+    }
+
     /** Creates krbtgt/REALM with random keys unless it exists. */
     void ensureKrbtgt() throws StorageException {
         String name = krbtgt();
@@ -302,7 +365,7 @@ public final class PrincipalService {
                             audit.append(
                                     c,
                                     AuditEvent.of(event, clock.instant(), actor)
-                                            .withUser(user.map(UserId::value).orElse(null))
+                                            .withUser(user.orElseThrow().value())
                                             .withDetail("principal", name)
                                             .withDetail("kvno", k));
                             return k;

@@ -130,6 +130,27 @@ class PrincipalServiceTest {
     }
 
     @Test
+    void setCrossRealmTrust_badRealmOrShortPassword_thenRefused() throws Exception {
+        assertThatThrownBy(() -> principals.setCrossRealmTrust(REALM, PASSWORD.toCharArray(), ROOT))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(
+                        () ->
+                                principals.setCrossRealmTrust(
+                                        "corp.test", PASSWORD.toCharArray(), ROOT))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(
+                        () ->
+                                principals.setCrossRealmTrust(
+                                        "CORP.TEST", "short".toCharArray(), ROOT))
+                .isInstanceOf(InvalidInputException.class);
+        assertThat(principals.setCrossRealmTrust("CORP.TEST", PASSWORD.toCharArray(), ROOT))
+                .isEqualTo(1);
+        assertThat(rows("krbtgt/CORP.TEST@" + REALM))
+                .extracting(r -> r[2])
+                .containsOnly(REALM + "krbtgtCORP.TEST");
+    }
+
+    @Test
     void rotate_thenKvnoPlusOneAndKeytabHoldsOldAndNewKeys() throws Exception {
         principals.registerService("HTTP/web.bastion.test", ROOT);
         assertThat(principals.rotate("HTTP/web.bastion.test", ROOT)).isEqualTo(2);
@@ -205,15 +226,14 @@ class PrincipalServiceTest {
     void options_invalid_thenMessageNamesTheKey() {
         BastionKdc.Options d = BastionKdc.Options.defaults(REALM);
         assertThatThrownBy(() -> BastionKdc.Options.defaults("lower.case"))
-                .hasMessageContaining("kerberos.realm");
+                .hasMessageContaining("kdc.realm");
         assertThatThrownBy(() -> d.withAddress("127.0.0.1", 70000, 88))
-                .hasMessageContaining("kerberos.tcp-port");
-        assertThatThrownBy(() -> d.withEnctypes(List.of()))
-                .hasMessageContaining("kerberos.enctypes");
+                .hasMessageContaining("kdc.tcp-port");
+        assertThatThrownBy(() -> d.withEnctypes(List.of())).hasMessageContaining("kdc.enctypes");
         assertThatThrownBy(() -> d.withUdpMaxResponse(100))
-                .hasMessageContaining("kerberos.udp-max-response");
+                .hasMessageContaining("kdc.udp-max-response");
         assertThatThrownBy(() -> d.withLifetimes(Duration.ZERO, Duration.ofDays(1)))
-                .hasMessageContaining("kerberos.max-ticket-lifetime");
+                .hasMessageContaining("kdc.max-ticket-lifetime");
         assertThat(Enctype.parse("aes128-cts-hmac-sha1-96"))
                 .isEqualTo(Enctype.AES128_CTS_HMAC_SHA1_96);
         assertThatThrownBy(() -> Enctype.parse("des-cbc-crc")).hasMessageContaining("des-cbc-crc");
