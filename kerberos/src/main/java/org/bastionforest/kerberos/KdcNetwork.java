@@ -162,7 +162,8 @@ final class KdcNetwork implements AutoCloseable {
                 }
                 long now = System.nanoTime();
                 for (SelectionKey key : selector.keys()) {
-                    if (key.attachment() instanceof Conn c
+                    if (key.isValid()
+                            && key.attachment() instanceof Conn c
                             && c.out == null
                             && now - c.lastActive > idleNanos) {
                         drop(key, c);

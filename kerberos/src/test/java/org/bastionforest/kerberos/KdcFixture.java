@@ -57,14 +57,23 @@ final class KdcFixture implements AutoCloseable {
     }
 
     KdcFixture(BastionKdc.Options options, AuthorizationDataProvider provider) throws Exception {
-        db =
-                Database.open(
-                        new DatabaseOptions(
-                                "jdbc:hsqldb:mem:kdc" + System.nanoTime(),
-                                "SA",
-                                "",
-                                4,
-                                Duration.ofSeconds(5)));
+        this(
+                options,
+                provider,
+                new DatabaseOptions(
+                        "jdbc:hsqldb:mem:kdc" + System.nanoTime(),
+                        "SA",
+                        "",
+                        4,
+                        Duration.ofSeconds(5)));
+    }
+
+    KdcFixture(
+            BastionKdc.Options options,
+            AuthorizationDataProvider provider,
+            DatabaseOptions database)
+            throws Exception {
+        db = Database.open(database);
         audit = new AuditLog(db);
         DirectoryFacts facts =
                 new DirectoryFacts() {
