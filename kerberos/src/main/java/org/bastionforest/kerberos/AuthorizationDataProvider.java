@@ -9,6 +9,7 @@ import org.apache.kerby.kerberos.kerb.KrbException;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionKey;
 import org.apache.kerby.kerberos.kerb.type.base.PrincipalName;
+import org.apache.kerby.kerberos.kerb.type.ticket.EncTicketPart;
 import org.bastionforest.shadowgroups.model.Sid;
 
 /**
@@ -35,6 +36,17 @@ public interface AuthorizationDataProvider {
      * @throws KrbException to refuse the request with the exception's error code
      */
     List<AuthorizationDataEntry> authorizationData(TicketContext ticket) throws KrbException;
+
+    /**
+     * Called with the complete ticket part (its authorization data included) just before it is
+     * encrypted in the service key, for signatures over the ticket itself, such as the MS-PAC
+     * ticket and full-PAC checksums (MS-PAC 2.8.3 and 2.8.5): the provider may replace the
+     * authorization data entries it returned from {@link #authorizationData}. The default changes
+     * nothing.
+     *
+     * @throws KrbException to refuse the request with the exception's error code
+     */
+    default void beforeSeal(EncTicketPart part, TicketContext ticket) throws KrbException {}
 
     /** A provider that adds nothing: tickets without a PAC. */
     static AuthorizationDataProvider none() {

@@ -264,22 +264,22 @@ final class KdcHandler {
         EncryptionKey sessionKey = EncryptionHandler.random2Key(sessionType.kerby());
         PrincipalName sname = principal(server.name());
         PrincipalName clientPrincipal = cname;
-        List<AuthorizationDataEntry> ad =
-                authz.authorizationData(
-                        new AuthorizationDataProvider.TicketContext(
-                                Kind.AS,
-                                withRealm(clientPrincipal),
-                                account,
-                                window.sids(),
-                                now,
-                                now,
-                                end,
-                                withRealm(sname),
-                                kerbyKey(ticketKey),
-                                kerbyKey(strongestKey(krbtgt())),
-                                List.of(),
-                                Optional.empty(),
-                                pacRequested(req)));
+        AuthorizationDataProvider.TicketContext context =
+                new AuthorizationDataProvider.TicketContext(
+                        Kind.AS,
+                        withRealm(clientPrincipal),
+                        account,
+                        window.sids(),
+                        now,
+                        now,
+                        end,
+                        withRealm(sname),
+                        kerbyKey(ticketKey),
+                        kerbyKey(strongestKey(krbtgt())),
+                        List.of(),
+                        Optional.empty(),
+                        pacRequested(req));
+        List<AuthorizationDataEntry> ad = authz.authorizationData(context);
 
         EncTicketPart part = new EncTicketPart();
         part.setFlags(flags);
@@ -297,6 +297,7 @@ final class KdcHandler {
             part.setClientAddresses(body.getAddresses());
         }
         setAuthorizationData(part, ad);
+        authz.beforeSeal(part, context);
         Ticket ticket = seal(part, sname, ticketKey);
 
         EncAsRepPart repPart = new EncAsRepPart();
@@ -670,24 +671,24 @@ final class KdcHandler {
             entries.addAll(requestAuthorizationData(body, auth, old.getKey()));
         }
         StoredKey krbtgtNow = strongestKey(krbtgt());
-        entries.addAll(
-                authz.authorizationData(
-                        new AuthorizationDataProvider.TicketContext(
-                                renew ? Kind.RENEW : Kind.TGS,
-                                withRealm(old.getCname(), old.getCrealm()),
-                                account,
-                                window.sids(),
-                                authTime,
-                                start,
-                                end,
-                                withRealm(sname),
-                                kerbyKey(ticketKey),
-                                kerbyKey(krbtgtNow),
-                                previous,
-                                presentedServer.equals(krbtgtPrincipal())
-                                        ? Optional.of(kerbyKey(presentedKey))
-                                        : Optional.empty(),
-                                true)));
+        AuthorizationDataProvider.TicketContext context =
+                new AuthorizationDataProvider.TicketContext(
+                        renew ? Kind.RENEW : Kind.TGS,
+                        withRealm(old.getCname(), old.getCrealm()),
+                        account,
+                        window.sids(),
+                        authTime,
+                        start,
+                        end,
+                        withRealm(sname),
+                        kerbyKey(ticketKey),
+                        kerbyKey(krbtgtNow),
+                        previous,
+                        presentedServer.equals(krbtgtPrincipal())
+                                ? Optional.of(kerbyKey(presentedKey))
+                                : Optional.empty(),
+                        true);
+        entries.addAll(authz.authorizationData(context));
 
         EncTicketPart part = new EncTicketPart();
         part.setFlags(flags);
@@ -709,6 +710,7 @@ final class KdcHandler {
             part.setClientAddresses(old.getClientAddresses());
         }
         setAuthorizationData(part, entries);
+        authz.beforeSeal(part, context);
         Ticket ticket = seal(part, sname, ticketKey);
 
         EncTgsRepPart repPart = new EncTgsRepPart();

@@ -48,6 +48,9 @@ final class KdcFixture implements AutoCloseable {
     final Map<UserId, AccountSource.Account> accounts = new ConcurrentHashMap<>();
     final BastionKdc kdc;
 
+    /** When set, answers instead of the request service (for windows it cannot make). */
+    volatile GrantWindows grantsOverride;
+
     KdcFixture() throws Exception {
         this(BastionKdc.Options.defaults(REALM).withAddress("127.0.0.1", 0, 0));
     }
@@ -116,7 +119,12 @@ final class KdcFixture implements AutoCloseable {
                         db,
                         audit,
                         user -> Optional.ofNullable(accounts.get(user)),
-                        requests::effectiveWindow,
+                        user -> {
+                            GrantWindows override = grantsOverride;
+                            return override != null
+                                    ? override.effectiveWindow(user)
+                                    : requests.effectiveWindow(user);
+                        },
                         provider,
                         clock,
                         new byte[32]);

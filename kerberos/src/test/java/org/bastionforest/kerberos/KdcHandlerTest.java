@@ -18,12 +18,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.kerby.kerberos.kerb.KrbCodec;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
 import org.apache.kerby.kerberos.kerb.KrbException;
+import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
+import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationType;
 import org.apache.kerby.kerberos.kerb.type.base.CheckSumType;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionType;
 import org.apache.kerby.kerberos.kerb.type.base.EtypeInfo2;
@@ -37,10 +40,12 @@ import org.apache.kerby.kerberos.kerb.type.kdc.TgsRep;
 import org.apache.kerby.kerberos.kerb.type.kdc.TgsReq;
 import org.apache.kerby.kerberos.kerb.type.pa.PaDataEntry;
 import org.apache.kerby.kerberos.kerb.type.pa.PaDataType;
+import org.apache.kerby.kerberos.kerb.type.ticket.EncTicketPart;
 import org.apache.kerby.kerberos.kerb.type.ticket.TicketFlag;
 import org.apache.kerby.kerberos.kerb.type.ticket.TicketFlags;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.AccessRequest;
+import org.bastionforest.shadowgroups.request.EffectiveWindow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -359,6 +364,69 @@ class KdcHandlerTest {
             assertThat(ISSUED.get(1).previousKdcKey()).isPresent();
         } finally {
             fx.requests.close(sql.id(), BOB, "done");
+        }
+    }
+
+    @Test
+    void asReq_whenGrantEndsWithinMinimumLifetime_thenOrdinaryTicketWithoutThatSid()
+            throws Exception {
+        Instant now = Instant.now();
+        try {
+            fx.grantsOverride =
+                    user ->
+                            new EffectiveWindow(
+                                    user,
+                                    now,
+                                    Map.of(
+                                            SQL_ADMINS,
+                                            now.plusSeconds(2),
+                                            KdcFixture.WEB_ADMINS,
+                                            now.plusSeconds(90)));
+            RawClient.Creds tgt = client.tgt("alice", PASSWORD, now.plusSeconds(3600));
+            assertThat(ISSUED.get(0).sids()).containsExactly(KdcFixture.WEB_ADMINS);
+            assertThat(tgt.end().getTime())
+                    .isEqualTo(now.plusSeconds(90).truncatedTo(ChronoUnit.SECONDS).toEpochMilli());
+
+            fx.grantsOverride =
+                    user -> new EffectiveWindow(user, now, Map.of(SQL_ADMINS, now.plusSeconds(2)));
+            RawClient.Creds ordinary = client.tgt("alice", PASSWORD, now.plusSeconds(3600));
+            assertThat(ISSUED.get(1).sids()).isEmpty();
+            assertThat(ordinary.end().getTime())
+                    .isGreaterThan(now.plusSeconds(3000).toEpochMilli());
+        } finally {
+            fx.grantsOverride = null;
+        }
+    }
+
+    @Test
+    void beforeSeal_seesTheCompleteTicketPart() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (KdcFixture other =
+                new KdcFixture(
+                        BastionKdc.Options.defaults(REALM).withAddress("127.0.0.1", 0, -1),
+                        new AuthorizationDataProvider() {
+                            @Override
+                            public List<AuthorizationDataEntry> authorizationData(
+                                    TicketContext ticket) {
+                                return List.of(
+                                        new AuthorizationDataEntry(
+                                                AuthorizationType.AD_IF_RELEVANT,
+                                                new byte[] {0x30, 0x00}));
+                            }
+
+                            @Override
+                            public void beforeSeal(EncTicketPart part, TicketContext ticket) {
+                                seen.add(
+                                        ticket.kind()
+                                                + ":"
+                                                + part.getAuthorizationData().getElements().size()
+                                                + ":"
+                                                + part.getEndTime().getTime());
+                            }
+                        })) {
+            other.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
+            new RawClient(other.kdc).tgt("alice", PASSWORD, Instant.now().plusSeconds(60));
+            assertThat(seen).singleElement().asString().startsWith("AS:1:");
         }
     }
 
