@@ -105,11 +105,17 @@ final class KdcNetwork implements AutoCloseable {
                         TimeUnit.SECONDS,
                         new ArrayBlockingQueue<>(1024),
                         r -> {
-                            Thread th = new Thread(r, "kdc-worker-" + n.incrementAndGet());
+                            Thread th =
+                                    new Thread(
+                                            r,
+                                            "kdc-"
+                                                    + options.realm()
+                                                    + "-worker-"
+                                                    + n.incrementAndGet());
                             th.setDaemon(true);
                             return th;
                         });
-        this.loop = new Thread(this::run, "kdc-selector");
+        this.loop = new Thread(this::run, "kdc-" + options.realm() + "-selector");
         loop.setDaemon(true);
         loop.start();
     }
