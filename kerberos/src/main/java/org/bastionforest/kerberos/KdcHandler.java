@@ -309,8 +309,7 @@ final class KdcHandler {
         PaData padata = new PaData();
         padata.addElement(
                 new PaDataEntry(
-                        PaDataType.ETYPE_INFO2,
-                        KrbCodec.encode(etypeInfo2(List.of(replyKey), cname))));
+                        PaDataType.ETYPE_INFO2, KrbCodec.encode(etypeInfo2(List.of(replyKey)))));
         rep.setPaData(padata);
         EncryptedData enc =
                 EncryptionUtil.seal(repPart, kerbyKey(replyKey), KeyUsage.AS_REP_ENCPART);
@@ -349,9 +348,7 @@ final class KdcHandler {
             MethodData methods = new MethodData();
             methods.add(new PaDataEntry(PaDataType.ENC_TIMESTAMP, new byte[0]));
             methods.add(
-                    new PaDataEntry(
-                            PaDataType.ETYPE_INFO2,
-                            KrbCodec.encode(etypeInfo2(usable, body.getCname()))));
+                    new PaDataEntry(PaDataType.ETYPE_INFO2, KrbCodec.encode(etypeInfo2(usable))));
             throw new KdcFailure(
                     KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED,
                     "pre-authentication required for " + client.name(),
@@ -394,13 +391,17 @@ final class KdcHandler {
         return key;
     }
 
-    private EtypeInfo2 etypeInfo2(List<StoredKey> keys, PrincipalName cname) {
+    /**
+     * PA-ETYPE-INFO2 for {@code keys}, always with the salt of password-derived keys: RFC 4120 lets
+     * a KDC leave out the default salt, but clients such as impacket then derive the key with an
+     * empty salt (Windows and MIT KDCs always send it).
+     */
+    private static EtypeInfo2 etypeInfo2(List<StoredKey> keys) {
         EtypeInfo2 info = new EtypeInfo2();
-        String defaultSalt = options.realm() + String.join("", cname.getNameStrings());
         for (StoredKey k : keys) {
             EtypeInfo2Entry e = new EtypeInfo2Entry();
             e.setEtype(k.enctype().kerby());
-            if (k.salt() != null && !k.salt().equals(defaultSalt)) {
+            if (k.salt() != null) {
                 e.setSalt(k.salt());
             }
             info.add(e);

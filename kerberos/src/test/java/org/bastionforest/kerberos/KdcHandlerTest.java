@@ -135,6 +135,7 @@ class KdcHandlerTest {
                 .containsExactly(
                         EncryptionType.AES256_CTS_HMAC_SHA1_96,
                         EncryptionType.AES128_CTS_HMAC_SHA1_96);
+        assertThat(info.getElements()).extracting(e -> e.getSalt()).containsOnly(REALM + "alice");
     }
 
     @Test
