@@ -90,6 +90,26 @@ class MitKdcIT {
             assertThat(service.end()).isEqualTo(grantEnd);
             // not renewable past the grant: renew-till is capped at the same instant
             assertThat(tgt.renewUntil() == null || !tgt.renewUntil().isAfter(grantEnd)).isTrue();
+            // both issuances are audited with the SID and the capped end
+            var issued =
+                    fx.audit
+                            .query(AuditQuery.all().type("kerberos.ticket.issued").user("bob"))
+                            .records();
+            assertThat(issued)
+                    .extracting(r -> r.event().details())
+                    .anySatisfy(
+                            d -> {
+                                assertThat(d.get("exchange")).isEqualTo("AS");
+                                assertThat(d.get("sids"))
+                                        .isEqualTo(KdcFixture.SQL_ADMINS.toString());
+                                assertThat(d.get("end")).isEqualTo(grantEnd.toString());
+                            })
+                    .anySatisfy(
+                            d -> {
+                                assertThat(d.get("exchange")).isEqualTo("TGS");
+                                assertThat(d.get("service")).isEqualTo(WEB_SPN + "@" + REALM);
+                                assertThat(d.get("end")).isEqualTo(grantEnd.toString());
+                            });
         } finally {
             fx.requests.close(grant.id(), BOB, "test over");
         }
