@@ -41,9 +41,9 @@ public final class BastionKdc implements AutoCloseable {
      * The KDC's settings, validated when built. Immutable.
      *
      * @param realm the bastion realm, upper case (kdc.realm)
-     * @param host the address to listen on (kdc.host)
-     * @param tcpPort TCP port, 0 for any free port, -1 for no TCP (kdc.tcp-port, 88)
-     * @param udpPort UDP port, 0 for any free port, -1 for no UDP (kdc.udp-port, 88)
+     * @param host the address to listen on (kdc.host, 127.0.0.1)
+     * @param tcpPort TCP port, 0 for any free port, -1 for no TCP (kdc.tcp-port, 10088)
+     * @param udpPort UDP port, 0 for any free port, -1 for no UDP (kdc.udp-port, 10088)
      * @param maxTicketLifetime longest ticket life (kdc.max-ticket-lifetime, 10 h)
      * @param maxRenewableLifetime longest renewable life (kdc.max-renewable-lifetime, 7 d)
      * @param minTicketLifetime shortest ticket issued (kdc.min-ticket-lifetime, 5 s)
@@ -128,13 +128,16 @@ public final class BastionKdc implements AutoCloseable {
             }
         }
 
-        /** The defaults for {@code realm}: ports 88 on all addresses, AES only. */
+        /**
+         * The defaults for {@code realm}, as in the service's embedded configuration: port 10088
+         * (TCP and UDP) on 127.0.0.1, AES only.
+         */
         public static Options defaults(String realm) {
             return new Options(
                     realm,
-                    "0.0.0.0",
-                    88,
-                    88,
+                    "127.0.0.1",
+                    10088,
+                    10088,
                     Duration.ofHours(10),
                     Duration.ofDays(7),
                     Duration.ofSeconds(5),
