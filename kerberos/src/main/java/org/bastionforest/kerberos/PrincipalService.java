@@ -299,6 +299,55 @@ public final class PrincipalService {
         }
     }
 
+    /**
+     * Deletes the principal and keys of bastion account {@code user} (the account was deleted, or
+     * the user withdraws their Kerberos password). Tickets already issued stay valid until they
+     * end, but the next TGS or renewal request of the user is refused.
+     *
+     * @throws NotFoundException if the user has no principal
+     */
+    public void removeUser(UserId user, UserId actor) throws BastionException {
+        remove(principalOf(user), PrincipalStore.Kind.USER, actor);
+    }
+
+    /**
+     * Deletes service principal {@code service} and its keys: its keytabs stop working at once.
+     *
+     * @throws NotFoundException if there is no such service principal
+     */
+    public void removeService(String service, UserId admin) throws BastionException {
+        remove(serviceName(service), PrincipalStore.Kind.SERVICE, admin);
+    }
+
+    private void remove(String name, PrincipalStore.Kind kind, UserId actor)
+            throws BastionException {
+        db.inTransaction(
+                c -> {
+                    Optional<PrincipalStore.Identity> id = store.read(c, name);
+                    if (id.isEmpty() || id.get().kind() != kind) {
+                        throw new NotFoundException("no principal " + name);
+                    }
+                    try (var ps =
+                            c.prepareStatement("DELETE FROM kerberos_principals WHERE name = ?")) {
+                        ps.setString(1, name);
+                        ps.executeUpdate();
+                    }
+                    AuditEvent event =
+                            AuditEvent.of(
+                                            "kerberos.principal.removed",
+                                            clock.instant(),
+                                            actor.value())
+                                    .withDetail("principal", name);
+                    if (id.get().user().isPresent()) {
+                        event = event.withUser(id.get().user().get().value());
+                    }
+                    audit.append(c, event);
+                    return null;
+                });
+        store.invalidate(name);
+        LOG.info("kerberos.principal.removed: {}", name);
+    }
+
     /** Creates krbtgt/REALM with random keys unless it exists. */
     void ensureKrbtgt() throws StorageException {
         String name = krbtgt();

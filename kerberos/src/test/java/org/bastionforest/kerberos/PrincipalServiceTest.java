@@ -151,6 +151,29 @@ class PrincipalServiceTest {
     }
 
     @Test
+    void remove_thenPrincipalAndKeysGoneAndLoginRefused() throws Exception {
+        principals.setPassword(ALICE, PASSWORD.toCharArray());
+        principals.registerService("HTTP/web.bastion.test", ROOT);
+        RawClient raw = new RawClient(fx.kdc);
+        raw.tgt("alice", PASSWORD, Instant.now().plusSeconds(60));
+
+        principals.removeUser(ALICE, ALICE);
+        principals.removeService("HTTP/web.bastion.test", ROOT);
+        assertThat(rows("alice@" + REALM)).isEmpty();
+        assertThat(rows("HTTP/web.bastion.test@" + REALM)).isEmpty();
+        assertThatThrownBy(() -> raw.tgt("alice", PASSWORD, Instant.now().plusSeconds(60)))
+                .isInstanceOfSatisfying(
+                        org.apache.kerby.kerberos.kerb.KrbException.class,
+                        e ->
+                                assertThat(e.getKrbErrorCode())
+                                        .isEqualTo(KrbErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN));
+        assertThatThrownBy(() -> principals.removeUser(ALICE, ALICE))
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> principals.removeService("HTTP/web.bastion.test", ROOT))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void rotate_thenKvnoPlusOneAndKeytabHoldsOldAndNewKeys() throws Exception {
         principals.registerService("HTTP/web.bastion.test", ROOT);
         assertThat(principals.rotate("HTTP/web.bastion.test", ROOT)).isEqualTo(2);
