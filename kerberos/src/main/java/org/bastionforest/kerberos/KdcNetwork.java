@@ -1,0 +1,329 @@
+package org.bastionforest.kerberos;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KDC's network layer: one selector thread serves TCP (RFC 4120 §7.2.2 length-prefixed
+ * messages, non-blocking, a buffer only as large as each request) and UDP; requests are answered on
+ * a bounded pool of worker threads, so a slow database stalls neither transport. A UDP answer
+ * larger than {@link BastionKdc.Options#udpMaxResponse()} is replaced by KRB_ERR_RESPONSE_TOO_BIG,
+ * after which clients retry over TCP. Thread-safe; started once, closed once.
+ */
+final class KdcNetwork implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KdcNetwork.class);
+    private static final int UDP_BUFFER = 65_536;
+
+    private final BastionKdc.Options options;
+    private final Function<byte[], byte[]> handler;
+    private final Function<byte[], byte[]> tooBig;
+    private final Selector selector;
+    private final ServerSocketChannel tcp;
+    private final DatagramChannel udp;
+    private final ThreadPoolExecutor workers;
+    private final Queue<Runnable> selectorTasks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Thread loop;
+    private volatile boolean running = true;
+
+    private static final class Conn {
+        final SocketChannel channel;
+        final ByteBuffer length = ByteBuffer.allocate(4);
+        ByteBuffer body;
+        ByteBuffer out;
+        long lastActive = System.nanoTime();
+
+        Conn(SocketChannel channel) {
+            this.channel = channel;
+        }
+    }
+
+    KdcNetwork(
+            BastionKdc.Options options,
+            Function<byte[], byte[]> handler,
+            Function<byte[], byte[]> tooBig)
+            throws IOException {
+        this.options = options;
+        this.handler = handler;
+        this.tooBig = tooBig;
+        this.selector = Selector.open();
+        ServerSocketChannel t = null;
+        DatagramChannel u = null;
+        try {
+            if (options.tcpPort() >= 0) {
+                t = ServerSocketChannel.open();
+                t.bind(new InetSocketAddress(options.host(), options.tcpPort()), 128);
+                t.configureBlocking(false);
+                t.register(selector, SelectionKey.OP_ACCEPT);
+            }
+            if (options.udpPort() >= 0) {
+                boolean v6 =
+                        new InetSocketAddress(options.host(), 0).getAddress()
+                                instanceof java.net.Inet6Address;
+                u =
+                        DatagramChannel.open(
+                                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                u.bind(new InetSocketAddress(options.host(), options.udpPort()));
+                u.configureBlocking(false);
+                u.register(selector, SelectionKey.OP_READ);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(t);
+            closeQuietly(u);
+            selector.close();
+            throw e;
+        }
+        this.tcp = t;
+        this.udp = u;
+        AtomicInteger n = new AtomicInteger();
+        this.workers =
+                new ThreadPoolExecutor(
+                        options.workerThreads(),
+                        options.workerThreads(),
+                        60,
+                        TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(1024),
+                        r -> {
+                            Thread th =
+                                    new Thread(
+                                            r,
+                                            "kdc-"
+                                                    + options.realm()
+                                                    + "-worker-"
+                                                    + n.incrementAndGet());
+                            th.setDaemon(true);
+                            return th;
+                        });
+        this.loop = new Thread(this::run, "kdc-" + options.realm() + "-selector");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    int tcpPort() {
+        return tcp == null ? -1 : tcp.socket().getLocalPort();
+    }
+
+    int udpPort() {
+        return udp == null ? -1 : udp.socket().getLocalPort();
+    }
+
+    boolean isRunning() {
+        return running && loop.isAlive();
+    }
+
+    private void run() {
+        ByteBuffer datagram = ByteBuffer.allocate(UDP_BUFFER);
+        long idleNanos = options.tcpIdleTimeout().toNanos();
+        while (running) {
+            try {
+                selector.select(1000);
+                Runnable task;
+                while ((task = selectorTasks.poll()) != null) {
+                    task.run();
+                }
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.channel() == udp) {
+                        readDatagrams(datagram);
+                    } else if (key.isAcceptable()) {
+                        accept();
+                    } else {
+                        Conn c = (Conn) key.attachment();
+                        try {
+                            if (key.isReadable()) {
+                                read(key, c);
+                            } else if (key.isWritable()) {
+                                write(key, c);
+                            }
+                        } catch (IOException e) {
+                            drop(key, c);
+                        }
+                    }
+                }
+                long now = System.nanoTime();
+                for (SelectionKey key : selector.keys()) {
+                    if (key.isValid()
+                            && key.attachment() instanceof Conn c
+                            && c.out == null
+                            && now - c.lastActive > idleNanos) {
+                        drop(key, c);
+                    }
+                }
+            } catch (ClosedSelectorException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("kerberos.network: {}", e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void readDatagrams(ByteBuffer buffer) throws IOException {
+        for (int i = 0; i < 64; i++) {
+            buffer.clear();
+            SocketAddress from = udp.receive(buffer);
+            if (from == null) {
+                return;
+            }
+            buffer.flip();
+            byte[] request = new byte[buffer.remaining()];
+            buffer.get(request);
+            submit(
+                    () -> {
+                        byte[] reply = handler.apply(request);
+                        if (reply.length > options.udpMaxResponse()) {
+                            reply = tooBig.apply(request);
+                        }
+                        try {
+                            udp.send(ByteBuffer.wrap(reply), from);
+                        } catch (IOException e) {
+                            LOG.debug("UDP reply not sent ({})", e.getClass().getSimpleName());
+                        }
+                    },
+                    null);
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel ch = tcp.accept();
+        if (ch == null) {
+            return;
+        }
+        if (connections.incrementAndGet() > options.maxTcpConnections()) {
+            connections.decrementAndGet();
+            ch.close();
+            return;
+        }
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ, new Conn(ch));
+    }
+
+    private void read(SelectionKey key, Conn c) throws IOException {
+        c.lastActive = System.nanoTime();
+        if (c.body == null) {
+            if (c.channel.read(c.length) < 0) {
+                drop(key, c);
+                return;
+            }
+            if (c.length.hasRemaining()) {
+                return;
+            }
+            int n = c.length.getInt(0);
+            if (n <= 0 || n > options.maxRequestSize()) {
+                // negative: the reserved high bit (RFC 4120 §7.2.2); too large: refuse to buffer
+                drop(key, c);
+                return;
+            }
+            c.body = ByteBuffer.allocate(n);
+        }
+        if (c.channel.read(c.body) < 0) {
+            drop(key, c);
+            return;
+        }
+        if (c.body.hasRemaining()) {
+            return;
+        }
+        byte[] request = c.body.array();
+        c.body = null;
+        c.length.clear();
+        key.interestOps(0);
+        submit(
+                () -> {
+                    byte[] reply = handler.apply(request);
+                    ByteBuffer out = ByteBuffer.allocate(4 + reply.length);
+                    out.putInt(reply.length).put(reply).flip();
+                    selectorTasks.add(
+                            () -> {
+                                if (key.isValid()) {
+                                    c.out = out;
+                                    key.interestOps(SelectionKey.OP_WRITE);
+                                }
+                            });
+                    selector.wakeup();
+                },
+                () -> selectorTasks.add(() -> drop(key, c)));
+    }
+
+    private void write(SelectionKey key, Conn c) throws IOException {
+        c.lastActive = System.nanoTime();
+        c.channel.write(c.out);
+        if (!c.out.hasRemaining()) {
+            c.out = null;
+            key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    private void submit(Runnable work, Runnable onReject) {
+        try {
+            workers.execute(work);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("kerberos.overloaded: request dropped");
+            if (onReject != null) {
+                onReject.run();
+                selector.wakeup();
+            }
+        }
+    }
+
+    private void drop(SelectionKey key, Conn c) {
+        key.cancel();
+        closeQuietly(c.channel);
+        connections.decrementAndGet();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        try {
+            loop.join(Duration.ofSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SelectionKey key : selector.keys()) {
+            closeQuietly(key.channel());
+        }
+        closeQuietly(selector);
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+    }
+}

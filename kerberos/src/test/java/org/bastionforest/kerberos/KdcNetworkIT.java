@@ -1,0 +1,128 @@
+package org.bastionforest.kerberos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.bastionforest.kerberos.KdcFixture.ALICE;
+import static org.bastionforest.kerberos.KdcFixture.PASSWORD;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kerby.kerberos.kerb.KrbCodec;
+import org.apache.kerby.kerberos.kerb.KrbErrorCode;
+import org.apache.kerby.kerberos.kerb.type.base.KrbError;
+import org.apache.kerby.kerberos.kerb.type.kdc.AsReq;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The non-blocking TCP and UDP layer. */
+class KdcNetworkIT {
+    private static KdcFixture fx;
+    private static byte[] request;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new KdcFixture();
+        fx.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
+        RawClient raw = new RawClient(fx.kdc);
+        AsReq req = new AsReq();
+        req.setReqBody(
+                raw.body(RawClient.user("alice"), raw.krbtgt(), Instant.now().plusSeconds(600)));
+        request = KrbCodec.encode(req);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fx != null) {
+            fx.close();
+        }
+    }
+
+    @Test
+    void stalledTcpClients_thenOtherTcpAndUdpRequestsStillAnswered() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort());
+                s.getOutputStream().write(new byte[] {0, 0}); // half a length prefix, then nothing
+                stalled.add(s);
+            }
+            assertThat(overTcp(request).getErrorCode())
+                    .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+            assertThat(overUdp(request).getErrorCode())
+                    .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void tcp_lengthAboveLimit_thenConnectionClosedWithoutBuffering() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
+            s.setSoTimeout(5000);
+            new DataOutputStream(s.getOutputStream()).writeInt(64 << 20);
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(overTcp(request).getErrorCode())
+                .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    }
+
+    @Test
+    void udp_manyRequests_thenAnsweredFast() throws Exception {
+        Instant start = Instant.now();
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(5000);
+            for (int i = 0; i < 200; i++) {
+                socket.send(
+                        new DatagramPacket(
+                                request,
+                                request.length,
+                                InetAddress.getLoopbackAddress(),
+                                fx.kdc.udpPort()));
+                DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+                socket.receive(answer);
+            }
+        }
+        // Kerby 2.1.1 answers about 10 UDP requests a second (a 100 ms TCP accept in between)
+        assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
+    }
+
+    private static KrbError overTcp(byte[] bytes) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
+            s.setSoTimeout(5000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(bytes.length);
+            out.write(bytes);
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[] reply = new byte[in.readInt()];
+            in.readFully(reply);
+            return (KrbError) RawClient.decode(reply);
+        }
+    }
+
+    private static KrbError overUdp(byte[] bytes) throws Exception {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(5000);
+            socket.send(
+                    new DatagramPacket(
+                            bytes,
+                            bytes.length,
+                            InetAddress.getLoopbackAddress(),
+                            fx.kdc.udpPort()));
+            DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+            socket.receive(answer);
+            return (KrbError) RawClient.decode(Arrays.copyOf(answer.getData(), answer.getLength()));
+        }
+    }
+}
