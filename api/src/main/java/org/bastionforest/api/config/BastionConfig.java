@@ -125,7 +125,26 @@ public record BastionConfig(
             boolean dirsyncObjectSecurity,
             boolean contentSync) {}
 
-    public record Kdc(String realm, String host, int tcpPort, int udpPort) {}
+    public record Kdc(
+            boolean enabled,
+            String realm,
+            String host,
+            int tcpPort,
+            int udpPort,
+            Duration maxTicketLifetime,
+            Duration maxRenewableLifetime,
+            Duration minTicketLifetime,
+            Duration clockSkew,
+            List<String> enctypes,
+            Renewal renewal,
+            Duration identityCacheTtl,
+            int udpMaxResponse,
+            int maxRequestSize,
+            int workerThreads,
+            int maxTcpConnections,
+            Duration tcpIdleTimeout) {}
+
+    public record Renewal(boolean requireGrant) {}
 
     public record Rest(String host, int port, Tls tls, Spnego spnego, Management management) {}
 

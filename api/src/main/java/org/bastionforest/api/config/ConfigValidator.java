@@ -298,8 +298,63 @@ final class ConfigValidator {
                             + "')");
         }
         host("kdc.host", k.host());
-        port("kdc.tcp-port", k.tcpPort());
-        port("kdc.udp-port", k.udpPort());
+        kdcPort("kdc.tcp-port", k.tcpPort());
+        kdcPort("kdc.udp-port", k.udpPort());
+        if (k.tcpPort() < 0 && k.udpPort() < 0) {
+            throw new ConfigException("kdc.tcp-port", "TCP and UDP cannot both be off (-1)");
+        }
+        between(
+                "kdc.max-ticket-lifetime",
+                k.maxTicketLifetime(),
+                Duration.ofMinutes(1),
+                Duration.ofDays(7));
+        between(
+                "kdc.max-renewable-lifetime",
+                k.maxRenewableLifetime(),
+                Duration.ofMinutes(1),
+                Duration.ofDays(30));
+        between(
+                "kdc.min-ticket-lifetime",
+                k.minTicketLifetime(),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10));
+        between("kdc.clock-skew", k.clockSkew(), Duration.ofSeconds(1), Duration.ofHours(1));
+        between(
+                "kdc.identity-cache-ttl",
+                k.identityCacheTtl(),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        between(
+                "kdc.tcp-idle-timeout",
+                k.tcpIdleTimeout(),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        if (k.enctypes().isEmpty()) {
+            throw new ConfigException("kdc.enctypes", "must name at least one enctype");
+        }
+        for (int i = 0; i < k.enctypes().size(); i++) {
+            String e = k.enctypes().get(i);
+            if (!List.of("aes256-cts-hmac-sha1-96", "aes128-cts-hmac-sha1-96", "rc4-hmac")
+                    .contains(e)) {
+                throw new ConfigException(
+                        "kdc.enctypes[" + i + "]",
+                        "must be aes256-cts-hmac-sha1-96, aes128-cts-hmac-sha1-96 or rc4-hmac (was '"
+                                + e
+                                + "')");
+            }
+        }
+        if (k.udpMaxResponse() < 512 || k.udpMaxResponse() > 65_507) {
+            throw new ConfigException("kdc.udp-max-response", "must be between 512 and 65507");
+        }
+        if (k.maxRequestSize() < 1024 || k.maxRequestSize() > 1 << 20) {
+            throw new ConfigException("kdc.max-request-size", "must be between 1024 and 1048576");
+        }
+        if (k.workerThreads() < 1 || k.workerThreads() > 256) {
+            throw new ConfigException("kdc.worker-threads", "must be between 1 and 256");
+        }
+        if (k.maxTcpConnections() < 1 || k.maxTcpConnections() > 100_000) {
+            throw new ConfigException("kdc.max-tcp-connections", "must be between 1 and 100000");
+        }
     }
 
     private static Rest rest(Rest r) throws ConfigException {
@@ -374,9 +429,11 @@ final class ConfigValidator {
         if (c.production().kind() == ProductionKind.DEMO) {
             tcp.add(Map.entry("production.demo.port", c.production().demo().port()));
         }
-        tcp.add(Map.entry("kdc.tcp-port", c.kdc().tcpPort()));
+        if (c.kdc().enabled()) {
+            tcp.add(Map.entry("kdc.tcp-port", c.kdc().tcpPort()));
+        }
         for (Map.Entry<String, Integer> e : tcp) {
-            if (e.getValue() == 0) {
+            if (e.getValue() <= 0) {
                 continue;
             }
             String other = seen.putIfAbsent(e.getValue(), e.getKey());
@@ -385,6 +442,13 @@ final class ConfigValidator {
                         e.getKey(), "port " + e.getValue() + " is already used by " + other);
             }
         }
+    }
+
+    private static void kdcPort(String key, int port) throws ConfigException {
+        if (port == -1) {
+            return;
+        }
+        port(key, port);
     }
 
     private static void port(String key, int port) throws ConfigException {

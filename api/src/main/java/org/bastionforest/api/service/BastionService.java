@@ -54,9 +54,13 @@ import org.bastionforest.api.rest.MetricsFilter;
 import org.bastionforest.api.rest.MetricsResource;
 import org.bastionforest.api.rest.NegotiateResponse;
 import org.bastionforest.api.rest.OpenApiResource;
+import org.bastionforest.api.rest.PrincipalsResource;
 import org.bastionforest.api.rest.ProblemMapper;
 import org.bastionforest.api.rest.SyncResource;
 import org.bastionforest.api.tls.TlsMaterial;
+import org.bastionforest.kerberos.AuthorizationDataProvider;
+import org.bastionforest.kerberos.BastionKdc;
+import org.bastionforest.kerberos.Enctype;
 import org.bastionforest.ldapsync.connect.LdapEndpoint;
 import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
@@ -114,6 +118,13 @@ public final class BastionService implements AutoCloseable {
     static final String BASTION_ADMIN_SECRET = "bastion-directory-admin.password";
     static final String TLS_PIN_SECRET = "tls-keystore.password";
 
+    /** The resources served when the KDC runs. */
+    static final List<Class<?>> KERBEROS_RESOURCES =
+            List.of(
+                    PrincipalsResource.class,
+                    PrincipalsResource.Password.class,
+                    PrincipalsResource.Krb5Conf.class);
+
     /** Failed logins allowed per account in 5 minutes before it is refused for a while. */
     static final int USER_FAILURES = 5;
 
@@ -140,6 +151,7 @@ public final class BastionService implements AutoCloseable {
     private LdapBastionDirectory.Mode bastionMode;
     private BastionCore core;
     private SyncEngine sync;
+    private BastionKdc kdc;
     private volatile int restPort = -1;
     private volatile int productionPort = -1;
     private volatile int bastionLdapPort = -1;
@@ -180,6 +192,7 @@ public final class BastionService implements AutoCloseable {
         startBastionDirectory();
         startProductionDirectory();
         startCore();
+        startKdc();
         startHttp();
     }
 
@@ -534,6 +547,76 @@ public final class BastionService implements AutoCloseable {
         }
     }
 
+    /**
+     * The bastion KDC, when {@code kdc.enabled}: keys encrypted with a key derived from the master
+     * key.
+     */
+    private void startKdc() throws StartupException {
+        BastionConfig.Kdc c = config.kdc();
+        if (!c.enabled()) {
+            summary.add("KDC                 off (kdc.enabled: false)");
+            return;
+        }
+        List<Enctype> enctypes = new ArrayList<>();
+        for (String e : c.enctypes()) {
+            enctypes.add(
+                    switch (e) {
+                        case "aes256-cts-hmac-sha1-96" -> Enctype.AES256_CTS_HMAC_SHA1_96;
+                        case "aes128-cts-hmac-sha1-96" -> Enctype.AES128_CTS_HMAC_SHA1_96;
+                        default -> Enctype.RC4_HMAC;
+                    });
+        }
+        BastionKdc.Options options =
+                new BastionKdc.Options(
+                        c.realm(),
+                        c.host(),
+                        c.tcpPort(),
+                        c.udpPort(),
+                        c.maxTicketLifetime(),
+                        c.maxRenewableLifetime(),
+                        c.minTicketLifetime(),
+                        c.clockSkew(),
+                        enctypes,
+                        c.renewal().requireGrant(),
+                        c.identityCacheTtl(),
+                        c.udpMaxResponse(),
+                        c.maxRequestSize(),
+                        c.workerThreads(),
+                        c.maxTcpConnections(),
+                        c.tcpIdleTimeout());
+        byte[] key = masterKey.derive("kerberos-keys").getEncoded();
+        try {
+            kdc =
+                    new BastionKdc(
+                            options,
+                            database,
+                            core.audit(),
+                            new BastionDirectoryAccounts(bastionLdap, bastionAccounts),
+                            core.requests()::effectiveWindow,
+                            AuthorizationDataProvider.none(),
+                            clock,
+                            key);
+            kdc.start();
+            started.push(new Component("KDC", kdc::close));
+            health.register("kdc", () -> toComponentHealth(kdc.check()));
+            summary.add(
+                    "KDC                 "
+                            + c.realm()
+                            + " on "
+                            + c.host()
+                            + " tcp "
+                            + kdc.tcpPort()
+                            + " udp "
+                            + kdc.udpPort());
+        } catch (StorageException | IOException e) {
+            throw new StartupException("kdc: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(e.getMessage(), e);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
     /** The sync's options from {@code sync.*} and the production directory's kind. */
     private SyncOptions syncOptions() throws StartupException {
         BastionConfig.Sync c = config.sync();
@@ -654,17 +737,24 @@ public final class BastionService implements AutoCloseable {
                         .add(BastionCore.class, core)
                         .add(ApiTokenService.class, tokens)
                         .add(SyncEngine.class, sync)
+                        .add(
+                                PrincipalsResource.KdcAddress.class,
+                                new PrincipalsResource.KdcAddress(config.kdc().host()))
                         .add(Authenticator.class, authenticator)
                         .add(PrometheusMeterRegistry.class, metrics)
                         .add(
                                 OpenApiResource.Document.class,
-                                new OpenApiResource.Document(List.of(), productVersion()));
+                                new OpenApiResource.Document(KERBEROS_RESOURCES, productVersion()));
         List<Class<?>> resources = new ArrayList<>();
         resources.add(HealthResource.class);
         resources.add(VersionResource.class);
         resources.add(MetricsResource.class);
         resources.add(OpenApiResource.class);
         resources.add(SyncResource.class);
+        if (kdc != null) {
+            services.add(BastionKdc.class, kdc);
+            resources.addAll(KERBEROS_RESOURCES);
+        }
         resources.addAll(OpenApiResource.DESCRIBED);
         resources.add(AuthenticationFilter.class);
         resources.add(BodyLimitFilter.class);

@@ -38,10 +38,10 @@ abstract class StoreContract {
     static final String EXPECTED_SCHEMA_VERSION = "9";
 
     /**
-     * How many migrations a new database runs: V1 to V6, V8 and V9 (common) and V4_1 (vendor:
-     * Quartz's tables).
+     * How many migrations a new database runs: V1 to V9 (common) and V4_1 (vendor: Quartz's
+     * tables).
      */
-    static final int EXPECTED_MIGRATIONS = 9;
+    static final int EXPECTED_MIGRATIONS = 10;
 
     static final String WRONG_PASSWORD = "wrong-password-Zq81x";
 
