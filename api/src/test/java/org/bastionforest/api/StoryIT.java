@@ -54,6 +54,8 @@ class StoryIT {
             s.env.put("BASTION_REST_TLS_MODE", "none");
             s.env.put("BASTION_KDC_UDP_PORT", "-1"); // TCP only: its port is known free
             s.env.put("BASTION_SCHEDULER_DISPATCH_INTERVAL", "200ms");
+            // SPNEGO with the service's own HTTP principal in its own KDC
+            s.env.put("BASTION_REST_SPNEGO_PRINCIPAL", "HTTP/localhost@PRIV.EXAMPLE");
             s.start();
             ProcessApi api = new ProcessApi(s.restPort);
 
@@ -161,6 +163,23 @@ class StoryIT {
             assertThat(expires)
                     .as("the TGT ends when the grant does: " + listed)
                     .isEqualTo(end.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
+            // the same ticket, through SPNEGO, authenticates to the API
+            Path curl = ExternalTools.require("curl", "curl");
+            String me =
+                    run(
+                            env,
+                            "",
+                            curl.toString(),
+                            "-s",
+                            "--negotiate",
+                            "-u",
+                            ":",
+                            "http://localhost:" + s.restPort + "/api/v1/me");
+            assertThat(me)
+                    .startsWith("0:")
+                    .contains("\"user\":\"" + REQUESTER + "\"")
+                    .contains("NEGOTIATE");
 
             // the grant ends: the membership goes, on time
             Instant gone =

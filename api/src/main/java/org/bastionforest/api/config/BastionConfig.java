@@ -151,7 +151,7 @@ public record BastionConfig(
     public record Spnego(String keytab, String principal) {
         /** Whether SPNEGO is configured. */
         public boolean enabled() {
-            return !keytab.isEmpty();
+            return !principal.isEmpty();
         }
     }
 

@@ -399,20 +399,19 @@ final class ConfigValidator {
     }
 
     private static BastionConfig.Spnego spnego(BastionConfig.Spnego s) throws ConfigException {
-        if (s.keytab().isEmpty()) {
-            if (!s.principal().isEmpty()) {
-                throw new ConfigException(
-                        "rest.spnego.keytab", "is required with rest.spnego.principal");
-            }
+        if (s.keytab().isEmpty() && s.principal().isEmpty()) {
             return s;
         }
-        String keytab = path("rest.spnego.keytab", s.keytab(), true);
         if (!s.principal().matches("HTTP/[A-Za-z0-9.-]+@[A-Z0-9][A-Z0-9.-]*")) {
             throw new ConfigException(
                     "rest.spnego.principal",
                     "must be HTTP/<host name>@<REALM> (was '" + s.principal() + "')");
         }
-        return new BastionConfig.Spnego(keytab, s.principal());
+        if (s.keytab().isEmpty()) {
+            return s; // the service's own KDC makes the principal and its keytab (checked at start)
+        }
+        return new BastionConfig.Spnego(
+                path("rest.spnego.keytab", s.keytab(), true), s.principal());
     }
 
     private static void distinctPorts(BastionConfig c) throws ConfigException {

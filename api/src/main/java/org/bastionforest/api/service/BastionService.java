@@ -19,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -78,6 +79,7 @@ import org.bastionforest.scheduler.SyncRunner;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.directory.MembershipDispatcher;
 import org.bastionforest.shadowgroups.directory.MembershipReconciler;
+import org.bastionforest.shadowgroups.errors.BastionException;
 import org.bastionforest.shadowgroups.errors.ConflictException;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
 import org.bastionforest.shadowgroups.errors.StorageException;
@@ -86,6 +88,7 @@ import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.notification.NotificationRelay;
 import org.bastionforest.shadowgroups.policy.Administrators;
 import org.bastionforest.shadowgroups.policy.ShadowGroupService;
+import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.RequestService;
 import org.bastionforest.shadowgroups.storage.Database;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
@@ -806,11 +809,65 @@ public final class BastionService implements AutoCloseable {
         if (!c.enabled()) {
             return Optional.empty();
         }
+        Path keytab;
+        if (!c.keytab().isEmpty()) {
+            keytab = Path.of(c.keytab());
+        } else {
+            keytab = ownHttpKeytab(c.principal());
+        }
         try {
-            return Optional.of(GssSpnegoAcceptor.login(c.principal(), Path.of(c.keytab())));
+            return Optional.of(GssSpnegoAcceptor.login(c.principal(), keytab));
         } catch (javax.security.auth.login.LoginException e) {
             throw new StartupException(
                     "rest.spnego: cannot log in as " + c.principal() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The keytab of the service's own HTTP principal in its own KDC: registered on first start
+     * (rotated never automatically), exported to {@code <data-dir>/kerberos/http.keytab} (0600).
+     */
+    private Path ownHttpKeytab(String principal) throws StartupException {
+        int at = principal.lastIndexOf('@');
+        String name = principal.substring(0, at);
+        String realm = principal.substring(at + 1);
+        if (kdc == null || !realm.equals(config.kdc().realm())) {
+            throw new StartupException(
+                    "rest.spnego.principal: without rest.spnego.keytab it must be in the service's"
+                            + " own realm "
+                            + config.kdc().realm()
+                            + " with kdc.enabled: true");
+        }
+        UserId system = UserId.of("bastion-service");
+        try {
+            try {
+                kdc.principals().registerService(name, system);
+            } catch (ConflictException exists) {
+                // registered at an earlier start: its keys are reused
+            }
+            Path file = data.directory("kerberos").resolve("http.keytab");
+            byte[] bytes = kdc.principals().exportKeytab(name, system);
+            Path tmp = Files.createTempFile(file.getParent(), "http", ".tmp");
+            try {
+                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.setPosixFilePermissions(
+                            tmp,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                }
+                Files.write(tmp, bytes);
+                Files.move(
+                        tmp,
+                        file,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                java.util.Arrays.fill(bytes, (byte) 0);
+                Files.deleteIfExists(tmp);
+            }
+            return file;
+        } catch (BastionException | IOException e) {
+            throw new StartupException(
+                    "rest.spnego: cannot make " + principal + ": " + e.getMessage(), e);
         }
     }
 
