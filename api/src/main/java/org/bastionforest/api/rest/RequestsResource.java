@@ -23,6 +23,7 @@ import org.bastionforest.api.rest.ProblemMapper.BadRequestBody;
 import org.bastionforest.api.rest.Views.Page;
 import org.bastionforest.api.rest.Views.RequestView;
 import org.bastionforest.api.service.BastionCore;
+import org.bastionforest.shadowgroups.errors.AccessDeniedException;
 import org.bastionforest.shadowgroups.errors.BastionException;
 import org.bastionforest.shadowgroups.errors.NotFoundException;
 import org.bastionforest.shadowgroups.policy.ShadowGroupId;
@@ -99,7 +100,16 @@ public final class RequestsResource {
         if (r.state() == RequestState.APPROVED
                 && body.totp() != null
                 && r.requestedStart().map(s -> !s.isAfter(core.clock().instant())).orElse(true)) {
-            r = core.requests().activate(r.id(), caller.user(), Optional.of(body.totp()));
+            try {
+                r = core.requests().activate(r.id(), caller.user(), Optional.of(body.totp()));
+            } catch (AccessDeniedException refused) {
+                // the request is made; it waits (APPROVED) for a valid code: POST .../activate
+                return Response.created(
+                                uri.getAbsolutePathBuilder().path(r.id().toString()).build())
+                        .header("Bastion-Activation", "mfa-code-refused")
+                        .entity(RequestView.of(r))
+                        .build();
+            }
         }
         return Response.created(uri.getAbsolutePathBuilder().path(r.id().toString()).build())
                 .entity(RequestView.of(r))

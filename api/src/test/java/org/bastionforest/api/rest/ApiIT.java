@@ -449,4 +449,106 @@ class ApiIT {
         assertThat(doc.get("paths").has("/api/v1/approvals/{id}/approve")).isTrue();
         assertThat(doc.get("paths").has("/api/v1/shadow-groups:import")).isTrue();
     }
+
+    static String totp(String base32, java.time.Instant at) throws Exception {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int buffer = 0;
+        int bits = 0;
+        for (char ch : base32.replace("=", "").toUpperCase().toCharArray()) {
+            buffer = (buffer << 5) | alphabet.indexOf(ch);
+            bits += 5;
+            if (bits >= 8) {
+                out.write((buffer >>> (bits - 8)) & 0xFF);
+                bits -= 8;
+            }
+        }
+        com.eatthepath.otp.TimeBasedOneTimePasswordGenerator g =
+                new com.eatthepath.otp.TimeBasedOneTimePasswordGenerator(
+                        java.time.Duration.ofSeconds(30), 6);
+        return g.generateOneTimePasswordString(
+                new javax.crypto.spec.SecretKeySpec(out.toByteArray(), g.getAlgorithm()),
+                at,
+                java.util.Locale.ROOT);
+    }
+
+    @Test
+    void mfa_whenACodeIsReplayed_thenTheGrantDoesNotStart() throws Exception {
+        String admin = TestApi.basic(ADMIN);
+        ObjectNode g = group("tier0-mfa");
+        g.putObject("production-group")
+                .put("dn", api.groupDn("Tier0 Operators"))
+                .put("sid", api.sid(api.groupDn("Tier0 Operators")).toString());
+        g.put("approval", false);
+        g.put("mfa", true);
+        assertThat(api.post("api/v1/shadow-groups", admin, g).status()).isEqualTo(201);
+        String alice = TestApi.basic(REQUESTER);
+
+        JsonNode enrolment = api.post("api/v1/me/mfa", alice, "").json();
+        assertThat(enrolment.get("otpauthUri").asText()).startsWith("otpauth://totp/");
+        assertThat(enrolment.get("qrCodePng").asText()).isNotBlank();
+        String secret = enrolment.get("secret").asText();
+        java.time.Instant now = java.time.Instant.now();
+        Answer confirmed =
+                api.post("api/v1/me/mfa/confirm", alice, Map.of("code", totp(secret, now)));
+        assertThat(confirmed.status()).as(confirmed.raw().body()).isEqualTo(200);
+
+        String next = totp(secret, now.plusSeconds(30));
+        Answer first =
+                api.post(
+                        "api/v1/requests",
+                        alice,
+                        Map.of("group", "tier0-mfa", "justification", "x", "totp", next));
+        assertThat(first.status()).as(first.raw().body()).isEqualTo(201);
+        assertThat(first.json().get("state").asText()).isEqualTo("ACTIVE");
+        api.post(
+                "api/v1/requests/" + first.json().get("id").asText() + "/close",
+                alice,
+                Map.of("reason", "done"));
+
+        Answer replay =
+                api.post(
+                        "api/v1/requests",
+                        alice,
+                        Map.of("group", "tier0-mfa", "justification", "x", "totp", next));
+        assertThat(replay.status()).isEqualTo(201);
+        assertThat(replay.json().get("state").asText())
+                .as("the replayed code does not activate it")
+                .isEqualTo("APPROVED");
+        assertThat(replay.header("Bastion-Activation")).contains("mfa-code-refused");
+        assertThat(api.get("api/v1/me/effective-window", alice).json().get("sids").toString())
+                .doesNotContain(api.sid(api.groupDn("Tier0 Operators")).toString());
+        assertProblem(
+                api.post(
+                        "api/v1/requests/" + replay.json().get("id").asText() + "/activate",
+                        alice,
+                        Map.of("totp", next)),
+                403,
+                "access-denied");
+    }
+
+    @Test
+    void strings_whenTheyCarryInjectionsOrControls_thenStoredAsTextOrRefusedNeverAnError()
+            throws Exception {
+        String alice = TestApi.basic(REQUESTER);
+        for (String evil :
+                List.of("*)(|(objectClass=*)", "a\\00\u0000b", "x".repeat(2001), "\u202e\u0007")) {
+            Map<String, String> body =
+                    Map.of("group", "sql-admins", "justification", evil, "ticket", evil);
+            Answer a = api.post("api/v1/requests", alice, body);
+            String shown = evil.length() > 30 ? evil.substring(0, 30) : evil;
+            assertThat(a.status()).as(shown).isIn(201, 400, 422);
+            if (a.status() == 201) {
+                // taken as plain text, exactly as sent, and harmless
+                assertThat(a.json().get("justification").asText()).isEqualTo(evil);
+                api.post(
+                        "api/v1/requests/" + a.json().get("id").asText() + "/close",
+                        alice,
+                        Map.of("reason", "test"));
+            }
+        }
+        assertProblem(api.get("api/v1/shadow-groups/*)(x=*", alice), 404, "not-found");
+        assertProblem(api.get("api/v1/audit?user=*)(", alice), 403, "access-denied");
+        assertThat(api.get("api/v1/requests?state=ACTIVE", alice).json().get("items")).isEmpty();
+    }
 }
