@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An MIT Kerberos KDC (Debian's krb5-kdc, krb5-admin-server) for one realm in a temporary
@@ -175,20 +173,7 @@ public final class MitKdc implements AutoCloseable {
 
     private static void run(List<String> command, Path dir, Map<String, String> env)
             throws IOException {
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(command.get(0) + " failed: " + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        Commands.run(command, dir, env, Duration.ofSeconds(60));
     }
 
     private static int freeTcpAndUdpPort() throws IOException {
@@ -207,12 +192,7 @@ public final class MitKdc implements AutoCloseable {
     }
 
     private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Commands.listening(port);
     }
 
     @Override

@@ -2,8 +2,6 @@ package org.bastionforest.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real OpenLDAP {@code slapd} (Debian's package) for tests: a fresh cn=config and MDB database in
@@ -248,28 +245,11 @@ public final class SlapdServer implements AutoCloseable {
     }
 
     private static void run(List<String> command, Path dir) throws IOException {
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(command.get(0) + " failed: " + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        Commands.run(command, dir, Map.of(), Duration.ofSeconds(60));
     }
 
     private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Commands.listening(port);
     }
 
     public String url() {
