@@ -211,6 +211,16 @@ public final class ConfigLoader {
         }
         String leaf = parts[parts.length - 1];
         if (node.get(leaf) != null && node.get(leaf).isArray()) {
+            if (value.strip().startsWith("[")) {
+                // a YAML flow list, for items that contain commas (DNs): ["DC=a,DC=b", "DC=c,DC=d"]
+                try {
+                    node.set(leaf, YAML.readTree(value));
+                    return;
+                } catch (JsonProcessingException e) {
+                    node.set(leaf, TextNode.valueOf(value)); // reported as "must be a list"
+                    return;
+                }
+            }
             ArrayNode array = node.putArray(leaf);
             for (String item : value.split(",")) {
                 if (!item.isBlank()) {

@@ -213,4 +213,20 @@ class ConfigLoaderTest {
         assertThat(c.sync().interval()).isEqualTo(Duration.ofDays(1));
         assertThat(c.scheduler().cluster().enabled()).isFalse();
     }
+
+    @Test
+    void load_whenAListVariableIsAYamlList_thenItemsMayHoldCommas() throws Exception {
+        BastionConfig c =
+                load(
+                        "",
+                        Map.of(
+                                "BASTION_SYNC_SCOPE_GROUPS",
+                                "[\"CN=A,OU=G,DC=corp,DC=example\", \"CN=B,OU=G,DC=corp,DC=example\"]",
+                                "BASTION_SYNC_MANAGED_GROUPS",
+                                "S-1-5-21-1-2-3-512,S-1-5-21-1-2-3-519"));
+        assertThat(c.sync().scopeGroups())
+                .containsExactly("CN=A,OU=G,DC=corp,DC=example", "CN=B,OU=G,DC=corp,DC=example");
+        assertThat(c.sync().managedGroups())
+                .containsExactly("S-1-5-21-1-2-3-512", "S-1-5-21-1-2-3-519");
+    }
 }
