@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.bastionforest.api.cli.ClientCommands;
 import org.bastionforest.api.config.BastionConfig;
 import org.bastionforest.api.config.ConfigException;
 import org.bastionforest.api.config.ConfigLoader;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code bastion} command: {@code bastion run} starts the service.
+ * The {@code bastion} command: {@code bastion run} starts the service; the other subcommands are
+ * clients of a running service's REST API (docs/cli.md).
  *
  * <p>Exit codes: 0 after a clean shutdown, 2 for a configuration error (one line on standard error
  * naming the key), 1 when a component could not start.
@@ -38,8 +40,16 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and returns the exit code (for tests). */
     static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The {@code bastion} command with its service and client subcommands. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        return cli.execute(args);
+        for (Class<?> client : ClientCommands.ALL) {
+            cli.addSubcommand(client);
+        }
+        return cli;
     }
 
     @Override
