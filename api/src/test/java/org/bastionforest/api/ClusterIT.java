@@ -50,7 +50,7 @@ class ClusterIT {
         Files.writeString(key, Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'k'));
         Sid sqlAdmins = Sid.parse(Fixtures.DEMO_DOMAIN_SID + "-3103");
 
-        try (SlapdServer slapd = bastionSlapd(sqlAdmins);
+        try (SlapdServer slapd = bastionSlapd();
                 ServiceProcess a = node(dir.resolve("a"), "node-a", pg, db, key, slapd);
                 ServiceProcess b = node(dir.resolve("b"), "node-b", pg, db, key, slapd)) {
             a.start();
@@ -70,6 +70,7 @@ class ClusterIT {
                         .isEqualTo(sqlAdmins);
             }
             api.defineGroup(sqlAdmins, USERS);
+            api.sync(); // accounts and the shadow principal, written into OpenLDAP
             JsonNode first = api.grantOneMinute("oivanova");
             Thread.sleep(3_000);
             JsonNode second = api.grantOneMinute("jmunoz");
@@ -146,8 +147,8 @@ class ClusterIT {
         return new LDAPConnection("127.0.0.1", slapd.port(), slapd.rootDn(), slapd.rootPassword());
     }
 
-    /** OpenLDAP with the AD schema elements, the bastion containers, accounts and principal. */
-    private SlapdServer bastionSlapd(Sid sqlAdmins) throws Exception {
+    /** OpenLDAP with the AD schema elements and the bastion containers (the sync fills them). */
+    private SlapdServer bastionSlapd() throws Exception {
         Entry schema;
         try (LDIFReader reader =
                 new LDIFReader(
@@ -176,26 +177,6 @@ class ClusterIT {
                 .append("\nobjectClass: top\nobjectClass: container\n")
                 .append("objectClass: msDS-ShadowPrincipalContainer\n")
                 .append("cn: Shadow Principal Configuration\n\n");
-        for (String u : USERS) {
-            ldif.append("dn: CN=")
-                    .append(u)
-                    .append(",CN=Users,")
-                    .append(ROOT)
-                    .append("\nobjectClass: top\nobjectClass: person\n")
-                    .append("objectClass: organizationalPerson\nobjectClass: user\ncn: ")
-                    .append(u)
-                    .append("\nsn: ")
-                    .append(u)
-                    .append("\nsAMAccountName: ")
-                    .append(u)
-                    .append("\n\n");
-        }
-        ldif.append("dn: CN=SQL Admins,")
-                .append(CONTAINER)
-                .append("\nobjectClass: top\nobjectClass: msDS-ShadowPrincipal\ncn: SQL Admins\n")
-                .append("msDS-ShadowPrincipalSid:: ")
-                .append(Base64.getEncoder().encodeToString(sqlAdmins.toBytes()))
-                .append("\n");
         Path initial =
                 Files.writeString(
                         dir.resolve("bastion.ldif"), ldif.toString(), StandardCharsets.UTF_8);

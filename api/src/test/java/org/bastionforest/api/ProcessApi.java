@@ -2,7 +2,6 @@ package org.bastionforest.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPInterface;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import java.net.URI;
@@ -110,30 +109,25 @@ final class ProcessApi {
                                         .getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Adds bastion accounts and the SQL Admins shadow principal (what the sync will do). */
-    static void prepareBastion(
-            LDAPInterface bastion,
-            String accounts,
-            String container,
-            Sid sqlAdmins,
-            List<String> users)
-            throws Exception {
-        for (String u : users) {
-            bastion.add(
-                    "dn: CN=" + u + "," + accounts,
-                    "objectClass: top",
-                    "objectClass: person",
-                    "objectClass: organizationalPerson",
-                    "objectClass: user",
-                    "cn: " + u,
-                    "sn: " + u,
-                    "sAMAccountName: " + u);
+    /**
+     * Runs the sync through the API (waiting out the service's own first run), which makes the
+     * bastion accounts and the shadow principals of the defined shadow groups.
+     */
+    void sync() throws Exception {
+        for (int i = 0; ; i++) {
+            try {
+                JsonNode run = post("api/v1/sync", ADMIN, Map.of());
+                if (!run.get("outcome").asText().equals("COMPLETED")) {
+                    throw new AssertionError("sync: " + run);
+                }
+                return;
+            } catch (AssertionError busy) {
+                if (i > 600 || !busy.getMessage().contains("409")) {
+                    throw busy;
+                }
+                Thread.sleep(100);
+            }
         }
-        Entry principal = new Entry("CN=SQL Admins," + container);
-        principal.addAttribute("objectClass", "top", "msDS-ShadowPrincipal");
-        principal.addAttribute("cn", "SQL Admins");
-        principal.addAttribute("msDS-ShadowPrincipalSid", sqlAdmins.toBytes());
-        bastion.add(principal);
     }
 
     /** Whether {@code user}'s account is a member of the SQL Admins shadow principal now. */

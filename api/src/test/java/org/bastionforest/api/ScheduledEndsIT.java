@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The scheduler in the packaged service, in real time with one-minute grants (the shortest a policy
  * allows): a kill -9 while grants end (ended ones are removed at start, before the service is
  * healthy; the rest on time), and reconciliation of a member added by hand with {@code ldapmodify}.
- * The bastion accounts and the shadow principal are written by the test, as the sync would.
+ * The bastion accounts and the shadow principal come from the sync, run through the API.
  */
 class ScheduledEndsIT {
     static final String ROOT = "DC=priv,DC=example";
@@ -75,10 +75,8 @@ class ScheduledEndsIT {
         try (ServiceProcess s = service().start()) {
             ProcessApi api = new ProcessApi(s.restPort);
             Sid sid = sqlAdmins(s);
-            try (LDAPConnection b = bastion(s)) {
-                ProcessApi.prepareBastion(b, ACCOUNTS, CONTAINER, sid, USERS);
-            }
             api.defineGroup(sid, USERS);
+            api.sync(); // bastion accounts and the shadow principal
             JsonNode first = api.grantOneMinute("oivanova");
             sleepUntil(endOf(first).minusSeconds(35));
             JsonNode second = api.grantOneMinute("jmunoz"); // ends ~25 s after the first
@@ -124,10 +122,8 @@ class ScheduledEndsIT {
         try (ServiceProcess s = service().start()) {
             ProcessApi api = new ProcessApi(s.restPort);
             Sid sid = sqlAdmins(s);
-            try (LDAPConnection b = bastion(s)) {
-                ProcessApi.prepareBastion(b, ACCOUNTS, CONTAINER, sid, USERS);
-            }
             api.defineGroup(sid, USERS);
+            api.sync(); // bastion accounts and the shadow principal
 
             Path change =
                     Files.writeString(

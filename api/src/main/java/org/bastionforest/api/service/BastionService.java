@@ -267,7 +267,8 @@ public final class BastionService implements AutoCloseable {
         try {
             DN root = new DN(c.rootDn());
             bastionLdap = endpoint.pool();
-            bastionAccounts = root;
+            bastionAccounts =
+                    new DN(new RDN("CN", "Users"), root); // as the embedded directory and AD
             bastionShadowContainer = shadowPrincipalContainer(root);
             bastionMode =
                     c.kind() == BastionKind.AD
