@@ -136,6 +136,13 @@ class CliIT {
         assertThat(sync.exit()).as(sync.err()).isZero();
         assertThat(sync.out()).contains("COMPLETED");
 
+        Run status = bastion("zangstroem", "sync", "--status");
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(status.out()).startsWith("STARTED").contains("COMPLETED");
+        Run full = bastion("zangstroem", "sync", "--full");
+        assertThat(full.exit()).as(full.err()).isZero();
+        assertThat(full.out()).contains("COMPLETED").contains("0 added");
+
         Run asked =
                 bastion(
                         "oivanova",

@@ -166,9 +166,44 @@ public final class ClientCommands {
         @Option(names = "--dry-run", description = "only show what a run would change")
         boolean dryRun;
 
+        @Option(names = "--full", description = "read everything, not only changes")
+        boolean full;
+
+        @Option(
+                names = "--allow-mass-delete",
+                description = "let deletions over the mass-delete guard through, this once")
+        boolean allowMassDelete;
+
+        @Option(names = "--status", description = "show the last runs instead of running")
+        boolean status;
+
         @Override
         void run(ApiClient api, PrintWriter out) throws CliFailure {
-            JsonNode r = api.post("api/v1/sync" + (dryRun ? "?dryRun=true" : ""), null);
+            if (status) {
+                print(
+                        out,
+                        api.get("api/v1/sync"),
+                        new String[] {
+                            "STARTED", "OUTCOME", "ADDED", "UPDATED", "DELETED", "FAILED", "MS"
+                        },
+                        "startedAt",
+                        "outcome",
+                        "added",
+                        "updated",
+                        "deleted",
+                        "failed",
+                        "durationMillis");
+                return;
+            }
+            JsonNode r =
+                    api.post(
+                            "api/v1/sync?dryRun="
+                                    + dryRun
+                                    + "&full="
+                                    + full
+                                    + "&allowMassDelete="
+                                    + allowMassDelete,
+                            null);
             if (connection.json) {
                 out.println(r.toPrettyString());
                 return;

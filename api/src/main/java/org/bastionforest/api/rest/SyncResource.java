@@ -20,8 +20,10 @@ import org.bastionforest.shadowgroups.errors.AccessDeniedException;
 import org.bastionforest.shadowgroups.errors.BastionException;
 
 /**
- * {@code /api/v1/sync}: the last runs of the production -> bastion sync, a run now, or a dry run
- * that lists what a run would change without writing. Administrators only.
+ * {@code /api/v1/sync}: the last runs of the production -> bastion sync, a run now ({@code
+ * full=true}: read everything; {@code allowMassDelete=true}: let deletions over the guard's share
+ * through, once), or a dry run that lists what a run would change without writing. Administrators
+ * only.
  */
 @Path("api/v1/sync")
 @Produces(MediaType.APPLICATION_JSON)
@@ -113,7 +115,11 @@ public final class SyncResource {
     }
 
     @POST
-    public SyncView run(@Context SecurityContext security, @QueryParam("dryRun") boolean dryRun)
+    public SyncView run(
+            @Context SecurityContext security,
+            @QueryParam("dryRun") boolean dryRun,
+            @QueryParam("allowMassDelete") boolean allowMassDelete,
+            @QueryParam("full") boolean full)
             throws BastionException {
         admin(security);
         if (dryRun) {
@@ -121,7 +127,10 @@ public final class SyncResource {
             SyncPlan plan = sync.dryRun();
             return SyncView.of(plan, (System.nanoTime() - t0) / 1_000_000);
         }
-        return SyncView.of(sync.run());
+        if (full) {
+            sync.resetCheckpoint(); // this run reads everything
+        }
+        return SyncView.of(sync.run(allowMassDelete));
     }
 
     private void admin(SecurityContext security) throws BastionException {
