@@ -551,4 +551,62 @@ class ApiIT {
         assertProblem(api.get("api/v1/audit?user=*)(", alice), 403, "access-denied");
         assertThat(api.get("api/v1/requests?state=ACTIVE", alice).json().get("items")).isEmpty();
     }
+
+    @Test
+    void principals_whenAnAdministratorRegistersAService_thenItsKeytabReadsInKlist()
+            throws Exception {
+        java.nio.file.Path klist =
+                org.bastionforest.testsupport.ExternalTools.require("klist", "krb5-user");
+        String admin = TestApi.basic(ADMIN);
+        assertProblem(
+                api.post(
+                        "api/v1/principals",
+                        TestApi.basic(REQUESTER),
+                        Map.of("name", "HTTP/web01.corp.example")),
+                403,
+                "access-denied");
+        Answer made =
+                api.post("api/v1/principals", admin, Map.of("name", "HTTP/web01.corp.example"));
+        assertThat(made.status()).as(made.raw().body()).isEqualTo(201);
+        assertThat(made.json().get("principal").asText())
+                .isEqualTo("HTTP/web01.corp.example@PRIV.EXAMPLE");
+
+        java.net.http.HttpResponse<byte[]> keytab =
+                api.http.send(
+                        HttpRequest.newBuilder(
+                                        api.base.resolve(
+                                                "api/v1/principals/HTTP/web01.corp.example/keytab"))
+                                .header("Authorization", admin)
+                                .GET()
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(keytab.statusCode()).isEqualTo(200);
+        java.nio.file.Path file =
+                java.nio.file.Files.write(dir.resolve("web01.keytab"), keytab.body());
+        Process p =
+                new ProcessBuilder(klist.toString(), "-k", "-e", file.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out =
+                new String(
+                        p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out)
+                .contains("HTTP/web01.corp.example@PRIV.EXAMPLE")
+                .contains("aes256-cts-hmac-sha1-96");
+
+        assertProblem(
+                api.get(
+                        "api/v1/principals/HTTP/web01.corp.example/keytab",
+                        TestApi.basic(REQUESTER)),
+                403,
+                "access-denied");
+        Answer rotated = api.post("api/v1/principals/HTTP/web01.corp.example/rotate", admin, "");
+        assertThat(rotated.json().get("kvno").asInt()).isEqualTo(2);
+        assertThat(api.get("api/v1/krb5.conf", TestApi.basic(REQUESTER)).raw().body())
+                .contains("default_realm = PRIV.EXAMPLE");
+        JsonNode exported =
+                api.get("api/v1/audit?type=kerberos.keytab.exported", admin).json().get("items");
+        assertThat(exported).hasSize(1);
+    }
 }
