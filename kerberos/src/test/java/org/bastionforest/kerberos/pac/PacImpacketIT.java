@@ -134,6 +134,26 @@ class PacImpacketIT {
                 .isInstanceOf(PacException.class);
     }
 
+    @Test
+    void impacket_whenWindows2003SamplePac_thenAgreesWithUs() throws Exception {
+        byte[] bytes = PacKnownVectorTest.windows2003Pac();
+        EncryptionKey member = PacKnownVectorTest.MEMBER_KEY;
+        EncryptionKey krbtgt = PacKnownVectorTest.KRBTGT_KEY;
+
+        JsonNode out = decode(bytes, member, krbtgt);
+        Pac pac = Pac.parse(bytes);
+
+        assertThat(out.at("/logonInfo/userId").asLong()).isEqualTo(pac.userRid());
+        assertThat(out.at("/logonInfo/logonDomainId").asText())
+                .isEqualTo(pac.domainSid().toString());
+        assertThat(texts(out.at("/logonInfo/extraSids")))
+                .containsExactly(pac.extraSids().get(0).toString());
+        assertThat(out.at("/serverChecksum/verifies").asBoolean()).isTrue();
+        assertThat(out.at("/kdcChecksum/verifies").asBoolean()).isTrue();
+        pac.verifyServerSignature(member);
+        pac.verifyKdcSignature(krbtgt);
+    }
+
     private static JsonNode decode(byte[] pac, EncryptionKey serverKey, EncryptionKey kdcKey)
             throws IOException, InterruptedException {
         ObjectNode req = JSON.createObjectNode();

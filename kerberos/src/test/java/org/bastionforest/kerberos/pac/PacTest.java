@@ -197,7 +197,9 @@ class PacTest {
         int groupCount = logonInfo + 20 + 6 * 8 + 6 * 8 + 4 + 8;
         byte[] hugeGroups = bytes.clone();
         putLe(hugeGroups, groupCount, 0x7FFFFFFF);
-        assertThatThrownBy(() -> Pac.parse(hugeGroups)).isInstanceOf(PacException.class);
+        assertThatThrownBy(() -> Pac.parse(hugeGroups))
+                .isInstanceOf(PacException.class)
+                .hasMessageContaining("GroupIds");
         assertThatThrownBy(() -> Pac.parse(new byte[Pac.MAX_PAC_BYTES + 1]))
                 .isInstanceOf(PacException.class)
                 .hasMessageContaining("larger");
