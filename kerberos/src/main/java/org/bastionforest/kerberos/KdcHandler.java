@@ -245,7 +245,9 @@ final class KdcHandler {
                 || (kdcOptions.isFlagSet(KdcOption.RENEWABLE_OK) && till.isAfter(end))) {
             Instant rtime = body.getRtime() == null ? till : requested(body.getRtime());
             Instant r = min(rtime, now.plus(options.maxRenewableLifetime()), window.cap());
-            if (r.isAfter(end)) {
+            // a RENEWABLE request gets a renewable ticket even when the grant caps renew-till at
+            // the end time (clients such as the JDK refuse a reply that drops the flag)
+            if (r.isAfter(end) || (kdcOptions.isFlagSet(KdcOption.RENEWABLE) && r.equals(end))) {
                 renewTill = r;
             }
         }
@@ -622,7 +624,8 @@ final class KdcHandler {
                                     && till.isAfter(end)))) {
                 Instant rtime = body.getRtime() == null ? till : requested(body.getRtime());
                 Instant r = min(rtime, instant(old.getRenewtill()), window.cap());
-                if (r.isAfter(end)) {
+                if (r.isAfter(end)
+                        || (kdcOptions.isFlagSet(KdcOption.RENEWABLE) && !r.isBefore(end))) {
                     renewTill = r;
                     flags.setFlag(TicketFlag.RENEWABLE);
                 }

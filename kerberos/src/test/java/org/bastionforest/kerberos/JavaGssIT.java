@@ -45,7 +45,10 @@ class JavaGssIT {
 
     @BeforeAll
     static void start() throws Exception {
-        fx = new KdcFixture();
+        fx =
+                new KdcFixture(
+                        BastionKdc.Options.defaults(REALM).withAddress("127.0.0.1", 0, 0),
+                        new PacAuthorizationData(REALM));
         fx.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
         fx.kdc.principals().registerService(SPN, ROOT);
         keytab = dir.resolve("gss.keytab");
@@ -118,6 +121,97 @@ class JavaGssIT {
         byte[] opened =
                 acceptor.unwrap(sealed, 0, sealed.length, new org.ietf.jgss.MessageProp(true));
         assertThat(new String(opened, StandardCharsets.UTF_8)).isEqualTo("hello");
+    }
+
+    @Test
+    void pac_whenAliceHoldsAGrant_thenTheServiceSeesItsSidAndCapInAPacSignedForIt()
+            throws Exception {
+        var grant = fx.grant(ALICE, KdcFixture.SQL, java.time.Duration.ofMinutes(30));
+        java.time.Instant end = grant.grant().orElseThrow().endsAt();
+        Subject client = login(clientOptions(), "alice@" + REALM, PASSWORD);
+        Subject server = login(serverOptions(), null, null);
+        GSSManager manager = GSSManager.getInstance();
+        GSSContext initiator =
+                Subject.doAs(
+                        client,
+                        (PrivilegedExceptionAction<GSSContext>)
+                                () ->
+                                        manager.createContext(
+                                                manager.createName(
+                                                        SPN + "@" + REALM, GSSName.NT_USER_NAME),
+                                                KRB5,
+                                                null,
+                                                GSSContext.DEFAULT_LIFETIME));
+        GSSContext acceptor =
+                Subject.doAs(
+                        server,
+                        (PrivilegedExceptionAction<GSSContext>)
+                                () -> manager.createContext((GSSCredential) null));
+        byte[] token =
+                Subject.doAs(
+                        client,
+                        (PrivilegedExceptionAction<byte[]>)
+                                () -> initiator.initSecContext(new byte[0], 0, 0));
+        Subject.doAs(
+                server,
+                (PrivilegedExceptionAction<byte[]>)
+                        () -> acceptor.acceptSecContext(token, 0, token.length));
+        assertThat(acceptor.isEstablished()).isTrue();
+
+        // the ticket's authorization data, as the JDK's acceptor decrypted it
+        com.sun.security.jgss.AuthorizationDataEntry[] entries =
+                (com.sun.security.jgss.AuthorizationDataEntry[])
+                        ((com.sun.security.jgss.ExtendedGSSContext) acceptor)
+                                .inquireSecContext(
+                                        com.sun.security.jgss.InquireType.KRB5_GET_AUTHZ_DATA);
+        byte[] pacBytes = null;
+        for (com.sun.security.jgss.AuthorizationDataEntry e : entries) {
+            if (e.getType() == 1) { // AD-IF-RELEVANT
+                var inner =
+                        org.apache.kerby.kerberos.kerb.KrbCodec.decode(
+                                e.getData(),
+                                org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData.class);
+                for (var i : inner.getElements()) {
+                    if (i.getAuthzType()
+                            == org.apache.kerby.kerberos.kerb.type.ad.AuthorizationType
+                                    .AD_WIN2K_PAC) {
+                        pacBytes = i.getAuthzData();
+                    }
+                }
+            }
+        }
+        assertThat(pacBytes).as("a PAC in the service ticket").isNotNull();
+        org.bastionforest.kerberos.pac.Pac pac = org.bastionforest.kerberos.pac.Pac.parse(pacBytes);
+        assertThat(pac.extraSids()).containsExactly(KdcFixture.SQL_ADMINS);
+        assertThat(pac.userName()).isEqualTo("alice");
+        assertThat(pac.kickOffTime()).isBetween(end.minusSeconds(1), end.plusSeconds(1));
+
+        javax.security.auth.kerberos.KeyTab tab =
+                server.getPrivateCredentials(javax.security.auth.kerberos.KeyTab.class)
+                        .iterator()
+                        .next();
+        javax.security.auth.kerberos.KerberosKey aes =
+                java.util.Arrays.stream(
+                                tab.getKeys(
+                                        new javax.security.auth.kerberos.KerberosPrincipal(
+                                                SPN + "@" + REALM)))
+                        .filter(k -> k.getKeyType() == 18)
+                        .findFirst()
+                        .orElseThrow();
+        org.apache.kerby.kerberos.kerb.type.base.EncryptionKey serviceKey =
+                new org.apache.kerby.kerberos.kerb.type.base.EncryptionKey(
+                        org.apache.kerby.kerberos.kerb.type.base.EncryptionType
+                                .AES256_CTS_HMAC_SHA1_96,
+                        aes.getEncoded());
+        pac.verifyServerSignature(serviceKey); // throws if it does not verify
+        byte[] tampered = pacBytes.clone();
+        tampered[tampered.length / 2] ^= 1;
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () ->
+                                org.bastionforest.kerberos.pac.Pac.parse(tampered)
+                                        .verifyServerSignature(serviceKey))
+                .isInstanceOf(org.bastionforest.kerberos.pac.PacException.class);
+        fx.requests.close(grant.id(), ALICE, "done");
     }
 
     @Test

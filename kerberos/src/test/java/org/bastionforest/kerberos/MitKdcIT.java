@@ -151,16 +151,28 @@ class MitKdcIT {
     }
 
     @Test
-    void kinitRenew_whenGrantCapsTheTicket_thenNotRenewableAndRefused() throws Exception {
+    void kinitRenew_whenGrantCapsTheTicket_thenRenewTillIsTheCapAndRenewalNeverPassesIt()
+            throws Exception {
         AccessRequest grant = fx.grant(ALICE, SQL, Duration.ofMinutes(10));
         try {
+            java.time.Instant cap =
+                    grant.grant()
+                            .orElseThrow()
+                            .endsAt()
+                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             MitClient mit = new MitClient(dir, fx.kdc, "tcp");
             assertThat(mit.kinit(PASSWORD, "-r", "7d", "alice@" + REALM).exit()).isZero();
-            // end and renew-till would both be the grant's end: no renewable ticket at all
-            assertThat(mit.ticket("krbtgt/" + REALM).renewUntil()).isNull();
-            MitClient.Result r = mit.run(null, "kinit", "-R");
-            assertThat(r.exit()).isNotZero();
-            assertThat(mit.trace()).contains("KDC can't fulfill requested option");
+            // a renewable request stays renewable (the JDK's client insists), but only to the cap
+            MitClient.Entry first = mit.ticket("krbtgt/" + REALM);
+            assertThat(first.renewUntil()).isEqualTo(cap);
+            assertThat(first.end()).isEqualTo(cap);
+            Thread.sleep(1100);
+            assertThat(mit.run(null, "kinit", "-R").exit()).isZero();
+            MitClient.Entry renewed = mit.ticket("krbtgt/" + REALM);
+            assertThat(renewed.end()).isEqualTo(cap);
+            assertThat(renewed.renewUntil() == null || !renewed.renewUntil().isAfter(cap))
+                    .as("never renewable past the cap: " + renewed)
+                    .isTrue();
         } finally {
             fx.requests.close(grant.id(), ALICE, "test over");
         }

@@ -59,9 +59,9 @@ import org.bastionforest.api.rest.PrincipalsResource;
 import org.bastionforest.api.rest.ProblemMapper;
 import org.bastionforest.api.rest.SyncResource;
 import org.bastionforest.api.tls.TlsMaterial;
-import org.bastionforest.kerberos.AuthorizationDataProvider;
 import org.bastionforest.kerberos.BastionKdc;
 import org.bastionforest.kerberos.Enctype;
+import org.bastionforest.kerberos.PacAuthorizationData;
 import org.bastionforest.ldapsync.connect.LdapEndpoint;
 import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
@@ -597,7 +597,7 @@ public final class BastionService implements AutoCloseable {
                             core.audit(),
                             new BastionDirectoryAccounts(bastionLdap, bastionAccounts),
                             core.requests()::effectiveWindow,
-                            AuthorizationDataProvider.none(),
+                            new PacAuthorizationData(c.realm()),
                             clock,
                             key);
             kdc.start();
