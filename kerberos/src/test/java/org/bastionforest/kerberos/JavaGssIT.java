@@ -204,6 +204,33 @@ class JavaGssIT {
                                 .AES256_CTS_HMAC_SHA1_96,
                         aes.getEncoded());
         pac.verifyServerSignature(serviceKey); // throws if it does not verify
+
+        // an independent decoder: impacket reads the ticket's PAC and checks the server signature
+        java.nio.file.Path python =
+                org.bastionforest.testsupport.ExternalTools.require(
+                        "python3", "python3-impacket", "/usr/bin/python3");
+        java.nio.file.Path script = dir.resolve("decode_pac.py");
+        try (java.io.InputStream in =
+                org.bastionforest.kerberos.pac.Pac.class.getResourceAsStream(
+                        "/org/bastionforest/kerberos/pac/decode_pac.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        String request =
+                "{\"pac\": \""
+                        + java.util.HexFormat.of().formatHex(pacBytes)
+                        + "\", \"serverKey\": {\"etype\": 18, \"key\": \""
+                        + java.util.HexFormat.of().formatHex(aes.getEncoded())
+                        + "\"}}";
+        Process py = new ProcessBuilder(python.toString(), script.toString()).start();
+        py.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+        py.getOutputStream().close();
+        String decoded = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(py.waitFor()).as(decoded).isZero();
+        com.fasterxml.jackson.databind.JsonNode json =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(decoded);
+        assertThat(json.at("/logonInfo/extraSids").toString())
+                .isEqualTo("[\"" + KdcFixture.SQL_ADMINS + "\"]");
+        assertThat(json.at("/serverChecksum/verifies").asBoolean()).as(decoded).isTrue();
         byte[] tampered = pacBytes.clone();
         tampered[tampered.length / 2] ^= 1;
         org.assertj.core.api.Assertions.assertThatThrownBy(
