@@ -717,6 +717,17 @@ public final class BastionService implements AutoCloseable {
                         s -> s.status().directoryBacklog().orElse(0))
                 .description("bastion-directory changes waiting to be applied (retried)")
                 .register(metrics);
+        if (kdc != null) {
+            for (String name : kdc.counters().keySet()) {
+                io.micrometer.core.instrument.FunctionCounter.builder(
+                                name, kdc, k -> k.counters().getOrDefault(name, 0L))
+                        .description(
+                                name.endsWith("issued")
+                                        ? "tickets issued by the bastion KDC (AS, TGS, renewals)"
+                                        : "requests the bastion KDC refused with a KRB-ERROR")
+                        .register(metrics);
+            }
+        }
         ApiTokenService tokens =
                 new ApiTokenService(
                         database, core.audit(), core.administrators(), core.facts(), clock);

@@ -609,4 +609,16 @@ class ApiIT {
                 api.get("api/v1/audit?type=kerberos.keytab.exported", admin).json().get("items");
         assertThat(exported).hasSize(1);
     }
+
+    @Test
+    void metrics_whenAnAdministratorAsks_thenPrometheusTextWithTheServiceMeters() throws Exception {
+        assertProblem(api.get("metrics", TestApi.basic(REQUESTER)), 403, "access-denied");
+        Answer m = api.get("metrics", TestApi.basic(ADMIN));
+        assertThat(m.status()).isEqualTo(200);
+        assertThat(m.raw().body())
+                .contains("http_server_requests_seconds_count")
+                .contains("bastion_directory_backlog")
+                .contains("kerberos_tickets_issued_total")
+                .contains("jvm_memory_used_bytes");
+    }
 }
