@@ -120,6 +120,17 @@ public final class ClientCommands {
         }
     }
 
+    /** A command that only groups subcommands: alone, it prints its usage and exits 1. */
+    abstract static class Parent implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return CliFailure.USAGE;
+        }
+    }
+
     static final String[] REQUEST_COLUMNS = {"ID", "GROUP", "USER", "STATE", "ENDS"};
     static final String[] REQUEST_FIELDS = {"id", "group", "requester", "state", "grant.endsAt"};
 
@@ -230,14 +241,7 @@ public final class ClientCommands {
             name = "groups",
             description = "Shadow groups: list, or import a policy file (administrators).",
             subcommands = {Groups.ListGroups.class, Groups.Import.class})
-    static final class Groups implements Callable<Integer> {
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-            return CliFailure.USAGE;
-        }
+    static final class Groups extends Parent {
 
         @Command(name = "list", description = "The shadow groups you may request or approve.")
         static final class ListGroups extends Base {
@@ -496,14 +500,7 @@ public final class ClientCommands {
             name = "audit",
             description = "The audit log (administrators).",
             subcommands = {Audit.Verify.class, Audit.Export.class})
-    static final class Audit implements Callable<Integer> {
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-            return CliFailure.USAGE;
-        }
+    static final class Audit extends Parent {
 
         @Command(name = "verify", description = "Check the hash chain; exit 4 when broken.")
         static final class Verify extends Base {
@@ -556,14 +553,7 @@ public final class ClientCommands {
             name = "keytab",
             description = "Service principal keytabs (administrators).",
             subcommands = {Keytab.Export.class})
-    static final class Keytab implements Callable<Integer> {
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-            return CliFailure.USAGE;
-        }
+    static final class Keytab extends Parent {
 
         @Command(name = "export", description = "Write a service principal's keytab (mode 0600).")
         static final class Export extends Base {
@@ -610,14 +600,7 @@ public final class ClientCommands {
             name = "token",
             description = "API tokens (administrators).",
             subcommands = {Token.Create.class})
-    static final class Token implements Callable<Integer> {
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-            return CliFailure.USAGE;
-        }
+    static final class Token extends Parent {
 
         @Command(name = "create", description = "Create a token; it is printed once.")
         static final class Create extends Base {
