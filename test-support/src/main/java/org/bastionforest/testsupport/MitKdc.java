@@ -183,7 +183,9 @@ public final class MitKdc implements AutoCloseable {
             tried.add(port);
             try (DatagramSocket udp =
                     new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
-                return port;
+                if (udp.isBound()) {
+                    return port;
+                }
             } catch (IOException busy) {
                 // try another
             }
