@@ -22,7 +22,6 @@ import com.unboundid.ldif.LDIFReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
 import org.bastionforest.shadowgroups.errors.DirectoryUnavailableException;
@@ -82,7 +81,7 @@ public final class EmbeddedDemoProductionDirectory implements AutoCloseable {
                     new SaltedMessageDigestInMemoryPasswordEncoder(
                             "{SSHA256}",
                             Base64PasswordEncoderOutputFormatter.getInstance(),
-                            MessageDigest.getInstance("SHA-256"),
+                            new PerThreadDigest("SHA-256"),
                             8,
                             true,
                             true));

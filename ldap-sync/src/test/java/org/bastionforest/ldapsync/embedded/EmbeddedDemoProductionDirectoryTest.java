@@ -16,6 +16,12 @@ import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.extensions.PasswordModifyExtendedRequest;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bastionforest.shadowgroups.model.ObjectGuid;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.testldif.Fixtures;
@@ -73,6 +79,40 @@ class EmbeddedDemoProductionDirectoryTest {
                     .startsWith("S-1-5-21-");
             assertThat(ObjectGuid.fromBytes(u.getAttributeValueBytes("objectGUID"))).isNotNull();
         }
+    }
+
+    /**
+     * Every member of All Staff binds with the demo password from 8 threads at once. Before the
+     * per-thread digest, UnboundID's salted encoder shared one MessageDigest and a few of these
+     * correct binds failed with invalid credentials.
+     */
+    @Test
+    void bind_whenManyUsersBindConcurrently_thenEveryCorrectPasswordIsAccepted() throws Exception {
+        String[] members = group("All Staff").getAttributeValues("member");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        AtomicInteger refused = new AtomicInteger();
+        try {
+            List<Future<?>> binds = new ArrayList<>();
+            for (String dn : members) {
+                binds.add(
+                        pool.submit(
+                                () -> {
+                                    try (LDAPConnection c =
+                                            new LDAPConnection("127.0.0.1", demo.port())) {
+                                        c.bind(dn, Fixtures.DEMO_USER_PASSWORD);
+                                    } catch (LDAPException e) {
+                                        refused.incrementAndGet();
+                                    }
+                                }));
+            }
+            for (Future<?> b : binds) {
+                b.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(members).hasSizeGreaterThan(1500);
+        assertThat(refused.get()).as("correct passwords refused").isZero();
     }
 
     @Test

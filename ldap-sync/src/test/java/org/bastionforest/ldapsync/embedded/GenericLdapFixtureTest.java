@@ -9,7 +9,6 @@ import com.unboundid.ldap.listener.SaltedMessageDigestInMemoryPasswordEncoder;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldif.LDIFReader;
-import java.security.MessageDigest;
 import org.bastionforest.testldif.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ class GenericLdapFixtureTest {
                 new SaltedMessageDigestInMemoryPasswordEncoder(
                         "{SSHA}",
                         Base64PasswordEncoderOutputFormatter.getInstance(),
-                        MessageDigest.getInstance("SHA-1"),
+                        new PerThreadDigest("SHA-1"),
                         8,
                         true,
                         true));
