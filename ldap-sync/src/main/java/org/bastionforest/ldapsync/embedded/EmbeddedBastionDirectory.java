@@ -80,6 +80,15 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBastionDirectory implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBastionDirectory.class);
     static final long COMPACT_AT_BYTES = 64L * 1024 * 1024;
+
+    /**
+     * Equality indexes: selective attributes only. Not {@code objectClass}: UnboundID's in-memory
+     * server intersects the candidate sets of an AND filter by walking the larger one, so with
+     * {@code objectClass} indexed, {@code (&(objectClass=user)(sAMAccountName=x))} cost a DN
+     * comparison per account (34 ms per search at 2,000 accounts, linear in their number; 0.2 ms
+     * without the index). The selective index narrows the candidates and the rest of the filter is
+     * evaluated on them.
+     */
     static final String[] INDEXED = {
         "objectGUID",
         "objectSid",
@@ -87,8 +96,7 @@ public final class EmbeddedBastionDirectory implements AutoCloseable {
         "userPrincipalName",
         "member",
         "msDS-ShadowPrincipalSid",
-        "cn",
-        "objectClass"
+        "cn"
     };
 
     private final EmbeddedBastionDirectoryOptions options;
