@@ -72,25 +72,35 @@ final class ProcessApi {
 
     /** Defines shadow group sql-admins: no approval, 1 to 60 minutes, for {@code users}. */
     void defineGroup(Sid sqlAdmins, List<String> users) throws Exception {
+        defineGroup(sqlAdmins, Map.of("users", users));
+    }
+
+    /** Defines shadow group sql-admins: no approval, 1 to 60 minutes, for {@code eligible}. */
+    void defineGroup(Sid sqlAdmins, Map<String, List<String>> eligible) throws Exception {
         Map<String, Object> group =
                 Map.of(
-                        "id", "sql-admins",
+                        "id",
+                        "sql-admins",
                         "production-group",
-                                Map.of(
-                                        "dn",
-                                        Fixtures.DEMO_SQL_ADMINS_DN,
-                                        "sid",
-                                        sqlAdmins.toString()),
-                        "eligible", Map.of("users", users),
-                        "duration", Map.of("default", "1m", "maximum", "60m"),
-                        "justification", false);
+                        Map.of("dn", Fixtures.DEMO_SQL_ADMINS_DN, "sid", sqlAdmins.toString()),
+                        "eligible",
+                        eligible,
+                        "duration",
+                        Map.of("default", "1m", "maximum", "60m"),
+                        "justification",
+                        false);
         post("api/v1/shadow-groups", ADMIN, group);
     }
 
     /** A one-minute grant for {@code user}; returns the request (ACTIVE). */
     JsonNode grantOneMinute(String user) throws Exception {
+        return grant(user, "PT1M");
+    }
+
+    /** A grant of sql-admins for {@code user}; returns the request (ACTIVE). */
+    JsonNode grant(String user, String duration) throws Exception {
         JsonNode r =
-                post("api/v1/requests", user, Map.of("group", "sql-admins", "duration", "PT1M"));
+                post("api/v1/requests", user, Map.of("group", "sql-admins", "duration", duration));
         if (!r.get("state").asText().equals("ACTIVE")) {
             throw new AssertionError("not active: " + r);
         }

@@ -121,7 +121,8 @@ public final class RevocationLateness {
     public static void main(String[] args) throws Exception {
         int grants = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int window = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-        Result r = run(grants, Duration.ofSeconds(window), 10);
+        int accounts = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        Result r = run(grants, Duration.ofSeconds(window), 10, accounts);
         System.out.println(
                 "revocation lateness: "
                         + grants
@@ -130,6 +131,8 @@ public final class RevocationLateness {
                         + " s, "
                         + r.threads()
                         + " scheduler threads, "
+                        + Math.max(accounts, Math.min(100, grants))
+                        + " bastion accounts, "
                         + Runtime.getRuntime().availableProcessors()
                         + " CPUs");
         System.out.println(r.markdown());
@@ -137,6 +140,16 @@ public final class RevocationLateness {
 
     /** Runs the benchmark with {@code grants} grants whose ends spread over {@code window}. */
     public static Result run(int grants, Duration window, int threads) throws Exception {
+        return run(grants, window, threads, 0);
+    }
+
+    /**
+     * Runs the benchmark with {@code grants} grants whose ends spread over {@code window}, in a
+     * bastion directory that holds at least {@code accounts} accounts (the grants go to the first
+     * 100; the others make the directory as large as a real one, which matters for lookups).
+     */
+    public static Result run(int grants, Duration window, int threads, int accounts)
+            throws Exception {
         Path dir = Files.createTempDirectory("bastion-bench-revocation-");
         int users = Math.max(1, Math.min(100, grants));
         int groups = (grants + users - 1) / users;
@@ -171,6 +184,17 @@ public final class RevocationLateness {
                         "cn: " + id.value(),
                         "sn: " + id.value(),
                         "sAMAccountName: " + id.value());
+            }
+            for (int u = users; u < accounts; u++) {
+                pool.add(
+                        "dn: CN=other" + u + "," + bastion.usersContainer(),
+                        "objectClass: top",
+                        "objectClass: person",
+                        "objectClass: organizationalPerson",
+                        "objectClass: user",
+                        "cn: other" + u,
+                        "sn: other" + u,
+                        "sAMAccountName: other" + u);
             }
             UserId admin = UserId.of("bench-admin");
             DirectoryFacts facts = new EveryoneEligible();
