@@ -484,6 +484,12 @@ public final class GrantScheduler implements ExpiryScheduler, AutoCloseable {
         }
     }
 
+    /** Queued directory operations are applied on this node's dispatch thread at once. */
+    @Override
+    public void directoryChanged() {
+        requestDispatch();
+    }
+
     /**
      * Schedules (or moves) {@code deadline}: one trigger per request and kind, replaced when
      * announced again. Never throws: a failure is logged and the sweep catches the deadline.

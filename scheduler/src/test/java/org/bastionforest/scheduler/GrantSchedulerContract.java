@@ -190,6 +190,47 @@ abstract class GrantSchedulerContract {
                 .hasValueSatisfying(t -> assertThat(t).isBetween(end, end.plus(ON_TIME)));
     }
 
+    /**
+     * A grant that starts, and one revoked or closed early, has its directory change applied at
+     * once, not at the next periodic dispatch: here the periodic dispatch runs once an hour.
+     */
+    @Test
+    void dispatch_whenGrantsStartOrEndEarly_thenTheDirectoryFollowsWithoutThePeriodicDispatch()
+            throws Exception {
+        GrantScheduler.Options o = Node.options("a");
+        Node node =
+                node(
+                        new GrantScheduler.Options(
+                                o.threadCount(),
+                                o.misfireThreshold(),
+                                o.clustered(),
+                                o.checkinInterval(),
+                                o.instanceId(),
+                                Duration.ofHours(1),
+                                Duration.ofHours(1),
+                                o.reconcileInterval(),
+                                o.syncInterval()),
+                        SyncRunner.NONE);
+        node.scheduler.start();
+        Thread.sleep(300); // the dispatch and sweep jobs' first runs, at start, are over
+
+        AccessRequest alice = node.grantEndingIn(ALICE, Duration.ofSeconds(50));
+        AccessRequest dave = node.grantEndingIn(DAVE, Duration.ofSeconds(50));
+        assertThat(Node.await(ON_TIME, () -> directory.isMember(ALICE, Node.SQL_ADMINS)))
+                .as("added without waiting for the hourly dispatch")
+                .isTrue();
+        assertThat(Node.await(ON_TIME, () -> directory.isMember(DAVE, Node.SQL_ADMINS))).isTrue();
+
+        node.requests.revoke(alice.id(), Node.ROOT, "incident over");
+        node.requests.close(dave.id(), DAVE, "done");
+        assertThat(Node.await(ON_TIME, () -> !directory.isMember(ALICE, Node.SQL_ADMINS)))
+                .as("revoked: removed without waiting for the hourly dispatch")
+                .isTrue();
+        assertThat(Node.await(ON_TIME, () -> !directory.isMember(DAVE, Node.SQL_ADMINS)))
+                .as("closed: removed without waiting for the hourly dispatch")
+                .isTrue();
+    }
+
     @Test
     void schedule_whenGrantIsExtended_thenItsTriggerMovesToTheNewEnd() throws Exception {
         Node node = node("a");

@@ -23,4 +23,11 @@ public interface ExpiryScheduler {
 
     /** Schedules (or reschedules) {@code deadline}. */
     void schedule(RequestService.Deadline deadline);
+
+    /**
+     * A committed change queued bastion-directory operations (a grant started, was extended or was
+     * ended early): apply them soon rather than at the next periodic dispatch. A hint like {@link
+     * #schedule}: the periodic dispatch applies them anyway. Does nothing by default.
+     */
+    default void directoryChanged() {}
 }

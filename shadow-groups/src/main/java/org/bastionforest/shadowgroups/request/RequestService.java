@@ -587,13 +587,14 @@ public final class RequestService {
             throws NotFoundException, ConflictException, StorageException {
         Instant now = now();
         String why = reason == null ? "" : truncate(reason.strip());
-        return txOwn(
-                c -> {
-                    AccessRequest r = lockOwn(c, id, requester);
-                    requireState(r, RequestState.ACTIVE);
-                    endGrant(c, r, RequestState.CLOSED, requester, why, now);
-                    return load(c, id, false).orElseThrow();
-                });
+        return directoryChanged(
+                txOwn(
+                        c -> {
+                            AccessRequest r = lockOwn(c, id, requester);
+                            requireState(r, RequestState.ACTIVE);
+                            endGrant(c, r, RequestState.CLOSED, requester, why, now);
+                            return load(c, id, false).orElseThrow();
+                        }));
     }
 
     /**
@@ -617,13 +618,15 @@ public final class RequestService {
             throw requestNotFound(id);
         }
         Instant now = now();
-        return txOwn(
-                c -> {
-                    AccessRequest r = load(c, id, true).orElseThrow(() -> requestNotFound(id));
-                    requireState(r, RequestState.ACTIVE);
-                    endGrant(c, r, RequestState.REVOKED, admin, why, now);
-                    return load(c, id, false).orElseThrow();
-                });
+        return directoryChanged(
+                txOwn(
+                        c -> {
+                            AccessRequest r =
+                                    load(c, id, true).orElseThrow(() -> requestNotFound(id));
+                            requireState(r, RequestState.ACTIVE);
+                            endGrant(c, r, RequestState.REVOKED, admin, why, now);
+                            return load(c, id, false).orElseThrow();
+                        }));
     }
 
     /**
@@ -645,41 +648,59 @@ public final class RequestService {
                                 ? "the production account is gone or disabled"
                                 : reason.strip());
         Instant now = now();
-        return database.inTransaction(
-                c -> {
-                    int ended = 0;
-                    for (RequestId id :
-                            ids(
-                                    c,
-                                    "SELECT request_id FROM access_requests WHERE requester = ?"
-                                            + " AND state IN ('PENDING_APPROVAL', 'APPROVED',"
-                                            + " 'ACTIVE') ORDER BY created_at",
-                                    user.value())) {
-                        Optional<AccessRequest> r = load(c, id, true);
-                        if (r.isEmpty()) {
-                            continue;
-                        }
-                        switch (r.get().state()) {
-                            case ACTIVE ->
-                                    endGrant(c, r.get(), RequestState.REVOKED, null, why, now);
-                            case PENDING_APPROVAL, APPROVED -> {
-                                setState(c, id, RequestState.CANCELLED, now, null, why, true);
-                                audit.append(
-                                        c,
-                                        event("request.cancelled", now, null, r.get(), id)
-                                                .withDetail("reason", why));
+        int retired =
+                database.inTransaction(
+                        c -> {
+                            int ended = 0;
+                            for (RequestId id :
+                                    ids(
+                                            c,
+                                            "SELECT request_id FROM access_requests WHERE requester = ?"
+                                                    + " AND state IN ('PENDING_APPROVAL', 'APPROVED',"
+                                                    + " 'ACTIVE') ORDER BY created_at",
+                                            user.value())) {
+                                Optional<AccessRequest> r = load(c, id, true);
+                                if (r.isEmpty()) {
+                                    continue;
+                                }
+                                switch (r.get().state()) {
+                                    case ACTIVE ->
+                                            endGrant(
+                                                    c,
+                                                    r.get(),
+                                                    RequestState.REVOKED,
+                                                    null,
+                                                    why,
+                                                    now);
+                                    case PENDING_APPROVAL, APPROVED -> {
+                                        setState(
+                                                c,
+                                                id,
+                                                RequestState.CANCELLED,
+                                                now,
+                                                null,
+                                                why,
+                                                true);
+                                        audit.append(
+                                                c,
+                                                event("request.cancelled", now, null, r.get(), id)
+                                                        .withDetail("reason", why));
+                                    }
+                                    default -> {
+                                        continue; // ended meanwhile
+                                    }
+                                }
+                                ended++;
                             }
-                            default -> {
-                                continue; // ended meanwhile
+                            if (ended > 0) {
+                                LOG.info(
+                                        "request.retired-account: {} ({} ended)",
+                                        user.value(),
+                                        ended);
                             }
-                        }
-                        ended++;
-                    }
-                    if (ended > 0) {
-                        LOG.info("request.retired-account: {} ({} ended)", user.value(), ended);
-                    }
-                    return ended;
-                });
+                            return ended;
+                        });
+        return retired > 0 ? directoryChanged(retired) : retired;
     }
 
     /**
@@ -1174,6 +1195,20 @@ public final class RequestService {
                 });
     }
 
+    /**
+     * Tells the scheduler that committed changes queued directory operations; returns {@code
+     * value}.
+     */
+    private <T> T directoryChanged(T value) {
+        try {
+            scheduler.directoryChanged();
+        } catch (RuntimeException e) {
+            // committed; the periodic dispatch applies the queued operations
+            LOG.warn("request.dispatch-hint-failed: {}", e.getClass().getSimpleName());
+        }
+        return value;
+    }
+
     /** Tells the scheduler of {@code r}'s next deadline, if it has one; returns {@code r}. */
     private AccessRequest announce(AccessRequest r) {
         Optional<Deadline> next =
@@ -1204,6 +1239,9 @@ public final class RequestService {
                                                             g.endsAt()));
                     default -> Optional.empty();
                 };
+        if (r.state() == RequestState.ACTIVE) {
+            directoryChanged(r); // a grant started or was extended: its add is queued
+        }
         if (next.isPresent()) {
             try {
                 scheduler.schedule(next.get());
