@@ -41,11 +41,26 @@ public final class ManagedProcess implements AutoCloseable {
     /** Starts {@code command} in {@code workDir}, with output to {@code workDir/<name>.log}. */
     public static ManagedProcess start(
             String name, List<String> command, Path workDir, Map<String, String> env) {
+        return start(name, command, workDir, env, variable -> true);
+    }
+
+    /**
+     * Starts {@code command} in {@code workDir}, with output to {@code workDir/<name>.log}, with
+     * only those of this process's environment variables that {@code inherit} accepts, plus {@code
+     * env}.
+     */
+    public static ManagedProcess start(
+            String name,
+            List<String> command,
+            Path workDir,
+            Map<String, String> env,
+            java.util.function.Predicate<String> inherit) {
         try {
             Files.createDirectories(workDir);
             Path log = workDir.resolve(name + ".log");
             ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
             pb.directory(workDir.toFile());
+            pb.environment().keySet().removeIf(inherit.negate());
             pb.environment().putAll(env);
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
