@@ -166,10 +166,11 @@ public final class ApiLoad {
         Path dir = Files.createTempDirectory("bastion-bench-api-");
         try (Service s = Service.start(dir)) {
             Http admin = new Http(s.restPort, basic(ADMIN));
-            List<String> users = allStaff(s.demoPort, 2 * perPath);
-            if (users.size() < 2 * perPath) {
+            int warmUp = Math.min(100, rate * 2);
+            List<String> users = allStaff(s.demoPort, 2 * perPath + 2 * warmUp);
+            if (users.size() < 2 * perPath + 2 * warmUp) {
                 throw new IllegalArgumentException(
-                        "rate x seconds x 2 must not exceed " + users.size() + " users");
+                        "rate x seconds x 2 must not exceed " + (users.size() - 2 * warmUp));
             }
             defineGroup(admin, s.demoPort);
             sync(admin);
@@ -182,6 +183,17 @@ public final class ApiLoad {
             for (String u : basicUsers) {
                 auth.put(u, basic(u));
             }
+            // warm-up, not recorded: the JIT compiles both paths before either is measured
+            List<String> warmTokens = users.subList(2 * perPath, 2 * perPath + warmUp);
+            List<String> warmBasic = users.subList(2 * perPath + warmUp, users.size());
+            for (String u : warmTokens) {
+                auth.put(u, "Bearer " + token(admin, u));
+            }
+            for (String u : warmBasic) {
+                auth.put(u, basic(u));
+            }
+            writes(s, "warm-up", warmTokens, auth, rate);
+            writes(s, "warm-up", warmBasic, auth, rate);
             List<WriteRun> writes = new ArrayList<>();
             writes.add(writes(s, "API token", tokenUsers, auth, rate));
             writes.add(writes(s, "Basic (LDAP bind)", basicUsers, auth, rate));
@@ -677,14 +689,15 @@ public final class ApiLoad {
             env.put("BASTION_PRODUCTION_DEMO_PORT", Integer.toString(s.demoPort));
             env.put("BASTION_KDC_TCP_PORT", Integer.toString(kdc));
             env.put("BASTION_KDC_UDP_PORT", Integer.toString(kdc));
-            List<String> command =
-                    List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            "-Xmx256m",
-                            "-cp",
-                            serviceClasspath(),
-                            "org.bastionforest.api.Main",
-                            "run");
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx256m");
+            // e.g. -Dbench.service.jvmArgs=-XX:StartFlightRecording=filename=/tmp/api.jfr
+            String extra = System.getProperty("bench.service.jvmArgs", "").strip();
+            if (!extra.isEmpty()) {
+                command.addAll(List.of(extra.split("\\s+")));
+            }
+            command.addAll(List.of("-cp", serviceClasspath(), "org.bastionforest.api.Main", "run"));
             // BASTION_* variables are configuration: only the ones above, none inherited
             s.process =
                     ManagedProcess.start(

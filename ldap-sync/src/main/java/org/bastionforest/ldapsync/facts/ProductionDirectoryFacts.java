@@ -1,14 +1,11 @@
 package org.bastionforest.ldapsync.facts;
 
 import com.unboundid.ldap.sdk.DN;
-import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.LDAPInterface;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -26,8 +23,9 @@ import org.bastionforest.shadowgroups.policy.UserId;
  *
  * <p>Nested membership is decided in one of two ways ({@link Nesting}): AD's in-chain matching rule
  * ({@code memberOf:1.2.840.113556.1.4.1941:=}, one query, answered by AD and Samba), or a
- * breadth-first expansion of the group's {@code member} values (directories without that rule, such
- * as the embedded demo directory), with a cycle guard and a depth limit.
+ * breadth-first walk up from the user through the groups whose {@code member} values list it
+ * (directories without that rule, such as the embedded demo directory), with a cycle guard and a
+ * depth limit.
  *
  * <pre>{@code
  * DirectoryFacts facts = new ProductionDirectoryFacts(pool, List.of(new DN("DC=corp,DC=example")), Nesting.IN_CHAIN_RULE);
@@ -47,7 +45,7 @@ public final class ProductionDirectoryFacts implements DirectoryFacts {
     public enum Nesting {
         /** One search with AD's in-chain matching rule. */
         IN_CHAIN_RULE,
-        /** Expand {@code member} values breadth-first. */
+        /** Walk up {@code member} links breadth-first, from the user. */
         EXPAND
     }
 
@@ -67,7 +65,8 @@ public final class ProductionDirectoryFacts implements DirectoryFacts {
     @Override
     public boolean isMemberOf(UserId user, Sid group) throws DirectoryUnavailableException {
         Optional<SearchResultEntry> account = findOne(userFilter(user), "objectSid");
-        Optional<SearchResultEntry> groupEntry = findOne(groupFilter(group), "member");
+        // the group's DN only: never its member values (thousands, for a big group)
+        Optional<SearchResultEntry> groupEntry = findOne(groupFilter(group), "1.1");
         if (account.isEmpty() || groupEntry.isEmpty()) {
             return false;
         }
@@ -117,20 +116,26 @@ public final class ProductionDirectoryFacts implements DirectoryFacts {
         }
     }
 
+    /**
+     * Walks up from the user: the groups that list it as a member, then the groups that list those,
+     * breadth-first, until {@code group} is reached. Each step is one search on the (indexed)
+     * {@code member} attribute that returns DNs only, so the cost follows how many groups the user
+     * is in, not how many members the groups have (reading a 2,000-member group per check was most
+     * of a request's cost against the demo directory).
+     */
     private boolean expand(DN user, DN group) throws DirectoryUnavailableException {
-        Set<DN> seen = new HashSet<>();
-        Deque<DN> level = new ArrayDeque<>(List.of(group));
+        Set<DN> seen = new HashSet<>(List.of(user));
+        List<DN> level = List.of(user);
         for (int depth = 0; depth < MAX_DEPTH && !level.isEmpty(); depth++) {
-            Deque<DN> next = new ArrayDeque<>();
-            for (DN g : level) {
-                if (!seen.add(g)) {
-                    continue; // a cycle, or reached twice
-                }
-                for (DN member : members(g)) {
-                    if (member.equals(user)) {
+            List<DN> next = new java.util.ArrayList<>();
+            for (DN member : level) {
+                for (DN parent : groupsListing(member)) {
+                    if (parent.equals(group)) {
                         return true;
                     }
-                    next.add(member);
+                    if (seen.add(parent)) { // a cycle, or reached twice
+                        next.add(parent);
+                    }
                 }
             }
             level = next;
@@ -138,20 +143,25 @@ public final class ProductionDirectoryFacts implements DirectoryFacts {
         return false;
     }
 
-    private List<DN> members(DN group) throws DirectoryUnavailableException {
-        try {
-            Entry e = ldap.getEntry(group.toString(), "member", "objectClass");
-            if (e == null || !e.hasObjectClass("group") || !e.hasAttribute("member")) {
-                return List.of();
+    /** The groups under the base DNs whose {@code member} values include {@code member}. */
+    private List<DN> groupsListing(DN member) throws DirectoryUnavailableException {
+        Filter f =
+                Filter.createANDFilter(
+                        Filter.createEqualityFilter("objectClass", "group"),
+                        Filter.createEqualityFilter("member", member.toString()));
+        List<DN> out = new java.util.ArrayList<>();
+        for (DN base : baseDns) {
+            try {
+                for (SearchResultEntry e :
+                        ldap.search(base.toString(), SearchScope.SUB, f, "1.1")
+                                .getSearchEntries()) {
+                    out.add(dn(e));
+                }
+            } catch (LDAPException e) {
+                throw unavailable(e);
             }
-            List<DN> out = new java.util.ArrayList<>();
-            for (String value : e.getAttributeValues("member")) {
-                out.add(new DN(value));
-            }
-            return out;
-        } catch (LDAPException e) {
-            throw unavailable(e);
         }
+        return out;
     }
 
     private Optional<SearchResultEntry> findOne(Filter filter, String attribute)

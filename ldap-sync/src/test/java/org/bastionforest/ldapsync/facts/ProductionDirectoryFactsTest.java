@@ -90,6 +90,59 @@ class ProductionDirectoryFactsTest {
         assertThat(facts.isMemberOf(memberOf("DBA Team"), sid("SQL Admins"))).isTrue();
     }
 
+    /** Groups that contain each other: the walk ends, and finds what the cycle does contain. */
+    @Test
+    void isMemberOf_whenGroupsFormACycle_thenTheWalkEnds() throws Exception {
+        com.unboundid.ldap.listener.InMemoryDirectoryServerConfig config =
+                new com.unboundid.ldap.listener.InMemoryDirectoryServerConfig("DC=cyc,DC=example");
+        config.setSchema(org.bastionforest.ldapsync.embedded.AdSchema.load());
+        config.setEqualityIndexAttributes("member", "objectSid", "sAMAccountName");
+        com.unboundid.ldap.listener.InMemoryDirectoryServer cyc =
+                new com.unboundid.ldap.listener.InMemoryDirectoryServer(config);
+        try {
+            cyc.add("dn: DC=cyc,DC=example", "objectClass: top", "objectClass: domain", "dc: cyc");
+            String root = ",DC=cyc,DC=example";
+            Sid domain = Sid.parse("S-1-5-21-10-20-30");
+            Entry user = new Entry("CN=u" + root);
+            user.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
+            user.addAttribute("cn", "u");
+            user.addAttribute("sn", "u");
+            user.addAttribute("sAMAccountName", "u");
+            user.addAttribute("objectSid", Sid.of(domain, 1000).toBytes());
+            cyc.add(user);
+            for (String g : List.of("A", "B", "C")) {
+                Entry e = new Entry("CN=" + g + root);
+                e.addAttribute("objectClass", "top", "group");
+                e.addAttribute("cn", g);
+                e.addAttribute("sAMAccountName", g);
+                e.addAttribute("groupType", "-2147483646");
+                e.addAttribute("objectSid", Sid.of(domain, 2000 + g.charAt(0)).toBytes());
+                cyc.add(e);
+            }
+            // A lists u and B; B lists A: a cycle. C lists nobody.
+            cyc.modify(
+                    "CN=A" + root,
+                    new com.unboundid.ldap.sdk.Modification(
+                            com.unboundid.ldap.sdk.ModificationType.ADD,
+                            "member",
+                            "CN=u" + root,
+                            "CN=B" + root));
+            cyc.modify(
+                    "CN=B" + root,
+                    new com.unboundid.ldap.sdk.Modification(
+                            com.unboundid.ldap.sdk.ModificationType.ADD, "member", "CN=A" + root));
+            ProductionDirectoryFacts f =
+                    new ProductionDirectoryFacts(
+                            cyc, List.of(new DN("DC=cyc,DC=example")), Nesting.EXPAND);
+            UserId u = new UserId("u");
+            assertThat(f.isMemberOf(u, Sid.of(domain, 2000 + 'A'))).as("direct").isTrue();
+            assertThat(f.isMemberOf(u, Sid.of(domain, 2000 + 'B'))).as("through A").isTrue();
+            assertThat(f.isMemberOf(u, Sid.of(domain, 2000 + 'C'))).as("not in C").isFalse();
+        } finally {
+            cyc.shutDown(true);
+        }
+    }
+
     @Test
     void isMemberOf_whenNotAMember_thenFalse() throws Exception {
         assertThat(facts.isMemberOf(memberOf("DBA Team"), sid("Domain Admins"))).isFalse();
