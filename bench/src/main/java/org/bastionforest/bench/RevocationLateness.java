@@ -43,6 +43,7 @@ import org.bastionforest.shadowgroups.request.NewRequest;
 import org.bastionforest.shadowgroups.request.RequestService;
 import org.bastionforest.shadowgroups.storage.Database;
 import org.bastionforest.shadowgroups.storage.DatabaseOptions;
+import org.bastionforest.testsupport.PostgresServer;
 
 /**
  * Revocation lateness (invariant 2): N grants whose ends fall within one window (default 10,000 in
@@ -122,7 +123,8 @@ public final class RevocationLateness {
         int grants = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int window = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int accounts = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-        Result r = run(grants, Duration.ofSeconds(window), 10, accounts);
+        boolean cluster = args.length > 3 && args[3].equals("postgres-cluster");
+        Result r = run(grants, Duration.ofSeconds(window), 10, accounts, cluster);
         System.out.println(
                 "revocation lateness: "
                         + grants
@@ -133,6 +135,7 @@ public final class RevocationLateness {
                         + " scheduler threads, "
                         + Math.max(accounts, Math.min(100, grants))
                         + " bastion accounts, "
+                        + (cluster ? "2 nodes on PostgreSQL, " : "1 node on HSQLDB, ")
                         + Runtime.getRuntime().availableProcessors()
                         + " CPUs");
         System.out.println(r.markdown());
@@ -150,14 +153,47 @@ public final class RevocationLateness {
      */
     public static Result run(int grants, Duration window, int threads, int accounts)
             throws Exception {
+        return run(grants, window, threads, accounts, false);
+    }
+
+    /**
+     * Runs the benchmark; with {@code cluster}, on two scheduler nodes (Quartz clustered, each with
+     * its own connection pool and dispatcher) sharing a PostgreSQL database that this run starts
+     * (Debian postgresql) and stops. Grants are made on the first node; either node fires the ends.
+     */
+    public static Result run(
+            int grants, Duration window, int threads, int accounts, boolean cluster)
+            throws Exception {
+        PostgresServer pg = cluster ? PostgresServer.start() : null;
+        try {
+            return run(grants, window, threads, accounts, pg);
+        } finally {
+            if (pg != null) {
+                pg.close();
+            }
+        }
+    }
+
+    private static Result run(
+            int grants, Duration window, int threads, int accounts, PostgresServer pg)
+            throws Exception {
+        boolean cluster = pg != null;
         Path dir = Files.createTempDirectory("bastion-bench-revocation-");
         int users = Math.max(1, Math.min(100, grants));
         int groups = (grants + users - 1) / users;
         ThreadShiftClock clock = new ThreadShiftClock();
-        try (Database db =
-                        Database.open(
-                                DatabaseOptions.embedded(dir.resolve("data"))
-                                        .withMaxPoolSize(threads + 3));
+        DatabaseOptions dbOptions =
+                cluster
+                        ? new DatabaseOptions(
+                                pg.createDatabase("revocation_bench"),
+                                pg.username(),
+                                pg.password(),
+                                threads + 3,
+                                Duration.ofSeconds(10))
+                        : DatabaseOptions.embedded(dir.resolve("data"))
+                                .withMaxPoolSize(threads + 3);
+        try (Database db = Database.open(dbOptions);
+                Database db2 = cluster ? Database.open(dbOptions) : null;
                 EmbeddedBastionDirectory bastion =
                         EmbeddedBastionDirectory.start(
                                 new EmbeddedBastionDirectoryOptions(
@@ -260,13 +296,27 @@ public final class RevocationLateness {
                             Duration.ofDays(1),
                             Duration.ofDays(1));
             try (GrantScheduler scheduler =
-                    new GrantScheduler(
-                            db, dispatcher, reconciler, SyncRunner.NONE, clock, options)) {
+                            new GrantScheduler(
+                                    db,
+                                    dispatcher,
+                                    reconciler,
+                                    SyncRunner.NONE,
+                                    clock,
+                                    cluster
+                                            ? options.clustered("node-a", Duration.ofSeconds(5))
+                                            : options);
+                    GrantScheduler second =
+                            cluster
+                                    ? secondNode(db2, writer, clock, admins, facts, options)
+                                    : null) {
                 RequestService requests =
                         new RequestService(
                                 db, audit, facts, (u, c) -> false, admins, clock, scheduler);
                 scheduler.bind(requests);
                 scheduler.start();
+                if (second != null) {
+                    second.start();
+                }
 
                 // ends spread evenly over [first, first + window); first leaves time to submit
                 Instant first =
@@ -326,6 +376,33 @@ public final class RevocationLateness {
                 return new Result(grants, lateness.length, lateness, reference, threads);
             }
         }
+    }
+
+    /** The second node of the cluster variant: its own dispatcher and core on {@code db}. */
+    private static GrantScheduler secondNode(
+            Database db,
+            BastionDirectory writer,
+            ThreadShiftClock clock,
+            Administrators admins,
+            DirectoryFacts facts,
+            GrantScheduler.Options options)
+            throws Exception {
+        AuditLog audit = new AuditLog(db);
+        GrantScheduler node =
+                new GrantScheduler(
+                        db,
+                        new MembershipDispatcher(
+                                db,
+                                writer,
+                                audit,
+                                Clock.systemUTC(),
+                                MembershipDispatcher.Options.defaults()),
+                        new MembershipReconciler(db, writer, audit, Clock.systemUTC()),
+                        SyncRunner.NONE,
+                        clock,
+                        options.clustered("node-b", Duration.ofSeconds(5)));
+        node.bind(new RequestService(db, audit, facts, (u, c) -> false, admins, clock, node));
+        return node;
     }
 
     /** 200 single member removals (after adds) straight over the SDK, in milliseconds. */

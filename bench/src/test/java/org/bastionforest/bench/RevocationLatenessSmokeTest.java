@@ -21,4 +21,13 @@ class RevocationLatenessSmokeTest {
         assertThat(r.directoryRemoveMillis()).hasSize(200);
         assertThat(r.markdown()).contains("| lateness of removal after grant end (40/40)");
     }
+
+    @Test
+    void run_whenTwoNodesShareAPostgresDatabase_thenEveryRemovalIsMeasured() throws Exception {
+        RevocationLateness.Result r =
+                RevocationLateness.run(30, Duration.ofSeconds(3), 4, 200, true);
+        assertThat(r.grants()).isEqualTo(30);
+        assertThat(r.removed()).as("removals seen, from either node").isEqualTo(30);
+        assertThat(r.latenessMillis()).hasSize(30);
+    }
 }
