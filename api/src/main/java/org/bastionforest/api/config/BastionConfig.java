@@ -146,7 +146,13 @@ public record BastionConfig(
 
     public record Renewal(boolean requireGrant) {}
 
-    public record Rest(String host, int port, Tls tls, Spnego spnego, Management management) {}
+    public record Rest(
+            String host,
+            int port,
+            Tls tls,
+            Spnego spnego,
+            Management management,
+            Duration basicAuthCache) {}
 
     public record Spnego(String keytab, String principal) {
         /** Whether SPNEGO is configured. */

@@ -386,7 +386,8 @@ final class ConfigValidator {
                         r.port(),
                         new Tls(tls.mode(), keystore, tls.keystoreType(), pin),
                         spnego(r.spnego()),
-                        r.management());
+                        r.management(),
+                        basicAuthCache(r.basicAuthCache()));
             }
             case SELF_SIGNED -> {
                 if (!tls.keystore().isEmpty()) {
@@ -395,7 +396,27 @@ final class ConfigValidator {
                 }
             }
         }
-        return new Rest(r.host(), r.port(), r.tls(), spnego(r.spnego()), r.management());
+        return new Rest(
+                r.host(),
+                r.port(),
+                r.tls(),
+                spnego(r.spnego()),
+                r.management(),
+                basicAuthCache(r.basicAuthCache()));
+    }
+
+    private static Duration basicAuthCache(Duration ttl) throws ConfigException {
+        if (ttl == null
+                || !(ttl.isZero()
+                        || (ttl.compareTo(Duration.ofSeconds(1)) >= 0
+                                && ttl.compareTo(Duration.ofMinutes(10)) <= 0))) {
+            throw new ConfigException(
+                    "rest.basic-auth-cache",
+                    "must be 0s (off) or between 1s and 10m (was "
+                            + (ttl == null ? "empty" : ConfigDurations.format(ttl))
+                            + ")");
+        }
+        return ttl;
     }
 
     private static BastionConfig.Spnego spnego(BastionConfig.Spnego s) throws ConfigException {

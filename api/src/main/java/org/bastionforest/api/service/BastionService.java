@@ -35,9 +35,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.SecretKey;
 import org.bastionforest.api.auth.Authenticator;
+import org.bastionforest.api.auth.CachingPasswordVerifier;
 import org.bastionforest.api.auth.GssSpnegoAcceptor;
 import org.bastionforest.api.auth.LdapPasswordVerifier;
 import org.bastionforest.api.auth.LoginThrottle;
+import org.bastionforest.api.auth.PasswordVerifier;
 import org.bastionforest.api.auth.SpnegoAcceptor;
 import org.bastionforest.api.config.BastionConfig;
 import org.bastionforest.api.config.BastionConfig.BastionKind;
@@ -731,14 +733,20 @@ public final class BastionService implements AutoCloseable {
         ApiTokenService tokens =
                 new ApiTokenService(
                         database, core.audit(), core.administrators(), core.facts(), clock);
+        PasswordVerifier passwords =
+                new LdapPasswordVerifier(
+                        productionLdap,
+                        productionBases,
+                        config.production().kind() == ProductionKind.LDAP
+                                ? LdapPasswordVerifier.Attributes.GENERIC
+                                : LdapPasswordVerifier.Attributes.ACTIVE_DIRECTORY);
+        if (!config.rest().basicAuthCache().isZero()) {
+            passwords =
+                    new CachingPasswordVerifier(passwords, config.rest().basicAuthCache(), clock);
+        }
         Authenticator authenticator =
                 new Authenticator(
-                        new LdapPasswordVerifier(
-                                productionLdap,
-                                productionBases,
-                                config.production().kind() == ProductionKind.LDAP
-                                        ? LdapPasswordVerifier.Attributes.GENERIC
-                                        : LdapPasswordVerifier.Attributes.ACTIVE_DIRECTORY),
+                        passwords,
                         tokens,
                         spnego(),
                         new LoginThrottle(USER_FAILURES, Duration.ofMinutes(5), clock),
