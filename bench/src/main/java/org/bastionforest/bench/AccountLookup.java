@@ -13,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Optional;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
-import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectoryOptions;
 import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.UserId;
@@ -57,13 +55,14 @@ public final class AccountLookup {
                             + "| ratio of medians (product / reference) | %.2f | | |%n",
                     accounts,
                     productMicros.length,
-                    ms(pct(productMicros, 50)),
-                    ms(pct(productMicros, 99)),
+                    ms(BenchSupport.pct(productMicros, 50)),
+                    ms(BenchSupport.pct(productMicros, 99)),
                     ms(productMicros[productMicros.length - 1]),
-                    ms(pct(referenceMicros, 50)),
-                    ms(pct(referenceMicros, 99)),
+                    ms(BenchSupport.pct(referenceMicros, 50)),
+                    ms(BenchSupport.pct(referenceMicros, 99)),
                     ms(referenceMicros[referenceMicros.length - 1]),
-                    (double) pct(productMicros, 50) / Math.max(1, pct(referenceMicros, 50)));
+                    (double) BenchSupport.pct(productMicros, 50)
+                            / Math.max(1, BenchSupport.pct(referenceMicros, 50)));
         }
     }
 
@@ -75,17 +74,7 @@ public final class AccountLookup {
      */
     public static Result run(int accounts, int pairs) throws Exception {
         Path dir = Files.createTempDirectory("bastion-bench-lookup-");
-        try (EmbeddedBastionDirectory bastion =
-                EmbeddedBastionDirectory.start(
-                        new EmbeddedBastionDirectoryOptions(
-                                ROOT,
-                                "127.0.0.1",
-                                0,
-                                0,
-                                Optional.empty(),
-                                Files.createDirectories(dir.resolve("bastion")),
-                                new DN(new RDN("CN", "bastion-admin"), ROOT),
-                                "bench-admin-password-0123456789".toCharArray()))) {
+        try (EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir)) {
             LDAPConnectionPool pool = bastion.pool();
             for (int u = 0; u < accounts; u++) {
                 String name = "user" + u;
@@ -142,7 +131,7 @@ public final class AccountLookup {
             Arrays.sort(referenceMicros);
             return new Result(accounts, productMicros, referenceMicros);
         } finally {
-            deleteTree(dir);
+            BenchSupport.deleteTree(dir);
         }
     }
 
@@ -157,20 +146,8 @@ public final class AccountLookup {
         System.out.print(run(accounts, pairs).markdown());
     }
 
-    private static long pct(long[] sorted, int p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-    }
-
     private static String ms(long micros) {
         return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static DN dn(String s) {

@@ -127,11 +127,11 @@ public final class ApiLoad {
                                 w.path(),
                                 w.requests(),
                                 w.errors(),
-                                ms(pct(w.activeMicros(), 50)),
-                                ms(pct(w.activeMicros(), 99)),
-                                ms(pct(w.activeMicros(), 100)),
-                                ms(pct(w.memberMicros(), 50)),
-                                ms(pct(w.memberMicros(), 99))));
+                                ms(BenchSupport.pct(w.activeMicros(), 50)),
+                                ms(BenchSupport.pct(w.activeMicros(), 99)),
+                                ms(BenchSupport.pct(w.activeMicros(), 100)),
+                                ms(BenchSupport.pct(w.memberMicros(), 50)),
+                                ms(BenchSupport.pct(w.memberMicros(), 99))));
             }
             b.append("\n| authenticated reads | per second | p50 | p99 | errors |\n");
             b.append("| --- | --- | --- | --- | --- |\n");
@@ -227,7 +227,7 @@ public final class ApiLoad {
             reads.add(sdkBinds(s.demoPort, basicUsers.get(0), readSeconds, connections));
             return new Result(rate, writes, reads);
         } finally {
-            deleteTree(dir);
+            BenchSupport.deleteTree(dir);
         }
     }
 
@@ -467,12 +467,7 @@ public final class ApiLoad {
     /** The floor of Basic authentication: one SDK simple bind per request, same concurrency. */
     static ReadRun sdkBinds(int demoPort, String user, int seconds, int threads) throws Exception {
         String dn;
-        try (LDAPConnection c =
-                new LDAPConnection(
-                        "127.0.0.1",
-                        demoPort,
-                        Fixtures.DEMO_SYNC_ACCOUNT_DN,
-                        Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)) {
+        try (LDAPConnection c = BenchSupport.demo(demoPort)) {
             dn =
                     c.search(
                                     Fixtures.DEMO_ROOT,
@@ -536,18 +531,13 @@ public final class ApiLoad {
         return new ReadRun(
                 "reference: SDK simple bind to the production directory",
                 binds.get() / elapsed,
-                pct(all, 50) / 1e6,
-                pct(all, 99) / 1e6,
+                BenchSupport.pct(all, 50) / 1e6,
+                BenchSupport.pct(all, 99) / 1e6,
                 failed.get());
     }
 
     private static List<String> allStaff(int demoPort, int limit) throws LDAPException {
-        try (LDAPConnection demo =
-                new LDAPConnection(
-                        "127.0.0.1",
-                        demoPort,
-                        Fixtures.DEMO_SYNC_ACCOUNT_DN,
-                        Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)) {
+        try (LDAPConnection demo = BenchSupport.demo(demoPort)) {
             List<String> users = new ArrayList<>();
             for (String member :
                     demo.getEntry(Fixtures.DEMO_ALL_STAFF_DN, "member")
@@ -566,12 +556,7 @@ public final class ApiLoad {
     private static void defineGroup(Http admin, int demoPort) throws Exception {
         Sid sqlAdmins;
         Sid allStaff;
-        try (LDAPConnection demo =
-                new LDAPConnection(
-                        "127.0.0.1",
-                        demoPort,
-                        Fixtures.DEMO_SYNC_ACCOUNT_DN,
-                        Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)) {
+        try (LDAPConnection demo = BenchSupport.demo(demoPort)) {
             sqlAdmins = sid(demo, Fixtures.DEMO_SQL_ADMINS_DN);
             allStaff = sid(demo, Fixtures.DEMO_ALL_STAFF_DN);
         }
@@ -751,27 +736,7 @@ public final class ApiLoad {
                 "no target/classpath.txt: run from the repository root or bench/ after a build");
     }
 
-    private static long pct(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return -1;
-        }
-        return sorted[
-                Math.max(
-                        0,
-                        Math.min(
-                                sorted.length - 1,
-                                (int) Math.ceil(p / 100.0 * sorted.length) - 1))];
-    }
-
     private static String ms(long micros) {
         return micros < 0 ? "-" : String.format(Locale.ROOT, "%.1f ms", micros / 1000.0);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

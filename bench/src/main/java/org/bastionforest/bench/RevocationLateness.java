@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
-import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectoryOptions;
 import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.scheduler.GrantScheduler;
 import org.bastionforest.scheduler.SyncRunner;
@@ -194,17 +193,7 @@ public final class RevocationLateness {
                                 .withMaxPoolSize(threads + 3);
         try (Database db = Database.open(dbOptions);
                 Database db2 = cluster ? Database.open(dbOptions) : null;
-                EmbeddedBastionDirectory bastion =
-                        EmbeddedBastionDirectory.start(
-                                new EmbeddedBastionDirectoryOptions(
-                                        ROOT,
-                                        "127.0.0.1",
-                                        0,
-                                        0,
-                                        Optional.empty(),
-                                        Files.createDirectories(dir.resolve("bastion")),
-                                        new DN(new RDN("CN", "bastion-admin"), ROOT),
-                                        "bench-admin-password-0123456789".toCharArray()))) {
+                EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir)) {
             LDAPConnectionPool pool = bastion.pool();
             Sid domain = Sid.parse("S-1-5-21-1004336348-1177238915-682003330");
             List<UserId> people = new ArrayList<>();
