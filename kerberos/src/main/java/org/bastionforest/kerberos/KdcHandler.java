@@ -38,6 +38,7 @@ import org.apache.kerby.kerberos.kerb.type.base.EtypeInfo2Entry;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
 import org.apache.kerby.kerberos.kerb.type.base.KrbError;
 import org.apache.kerby.kerberos.kerb.type.base.KrbMessage;
+import org.apache.kerby.kerberos.kerb.type.base.KrbMessageType;
 import org.apache.kerby.kerberos.kerb.type.base.LastReq;
 import org.apache.kerby.kerberos.kerb.type.base.LastReqEntry;
 import org.apache.kerby.kerberos.kerb.type.base.LastReqType;
@@ -457,6 +458,7 @@ final class KdcHandler {
         } catch (KrbException | RuntimeException e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable AP-REQ");
         }
+        requireMsgType(apReq, KrbMessageType.AP_REQ);
         if (apReq.getPvno() != KrbConstant.KRB_V5
                 || apReq.getTicket() == null
                 || apReq.getTicket().getTktvno() != KrbConstant.KRB_V5) {
@@ -844,10 +846,28 @@ final class KdcHandler {
 
     // ---------------------------------------------------------------- shared
 
+    private static void requireMsgType(KrbMessage message, KrbMessageType expected)
+            throws KdcFailure {
+        KrbMessageType actual;
+        try {
+            actual = message.getMsgType();
+        } catch (RuntimeException e) {
+            actual = null; // absent or not a number
+        }
+        if (actual != expected) {
+            throw new KdcFailure(
+                    KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "msg-type does not match the message");
+        }
+    }
+
     private KdcReqBody checkCommon(KdcReq req) throws KdcFailure {
         if (req.getPvno() != KrbConstant.KRB_V5) {
             throw new KdcFailure(KrbErrorCode.KDC_ERR_BAD_PVNO, "not Kerberos 5");
         }
+        // Kerby dispatches on the application tag and does not check the msg-type field against
+        // it; RFC 4120 (and MIT) refuse a request whose msg-type is not its own (found by
+        // KdcFuzzIT)
+        requireMsgType(req, req instanceof AsReq ? KrbMessageType.AS_REQ : KrbMessageType.TGS_REQ);
         KdcReqBody body = req.getReqBody();
         if (body == null || body.getSname() == null || body.getKdcOptions() == null) {
             throw new KdcFailure(KrbErrorCode.KRB_ERR_GENERIC, "incomplete request");

@@ -138,6 +138,50 @@ class KdcHandlerTest {
         assertThat(info.getElements()).extracting(e -> e.getSalt()).containsOnly(REALM + "alice");
     }
 
+    /**
+     * An AS-REQ whose msg-type field is not 10 (here a flipped bit: 74) is refused, even with a
+     * valid pre-authentication: Kerby decodes by the application tag alone. Found by KdcFuzzIT.
+     */
+    @Test
+    void asReq_whenMsgTypeFieldDoesNotMatch_thenRefused() throws Exception {
+        org.apache.kerby.kerberos.kerb.type.kdc.AsReq req =
+                new org.apache.kerby.kerberos.kerb.type.kdc.AsReq();
+        req.setReqBody(
+                client.body(
+                        RawClient.user("alice"), client.krbtgt(), Instant.now().plusSeconds(600)));
+        org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
+                new org.apache.kerby.kerberos.kerb.type.pa.PaData();
+        pa.addElement(
+                client.encTimestamp(
+                        RawClient.passwordKey("alice", fx.kdc.options().realm(), PASSWORD),
+                        Instant.now()));
+        req.setPaData(pa);
+        byte[] bytes = org.apache.kerby.kerberos.kerb.KrbCodec.encode(req);
+        assertThat(RawClient.decode(fx.kdc.handle(bytes)))
+                .as("the unmodified request is answered")
+                .isInstanceOf(org.apache.kerby.kerberos.kerb.type.kdc.AsRep.class);
+        byte[] msgType = {(byte) 0xa2, 3, 2, 1, 10};
+        int at = indexOf(bytes, msgType);
+        assertThat(at).isPositive();
+        bytes[at + 4] = 74;
+        KrbMessage refused = RawClient.decode(fx.kdc.handle(bytes));
+        assertThat(refused).isInstanceOf(KrbError.class);
+        assertThat(((KrbError) refused).getErrorCode()).isEqualTo(KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     @Test
     void asReq_withWrongPassword_thenPreauthFailed() throws Exception {
         KrbMessage reply =
