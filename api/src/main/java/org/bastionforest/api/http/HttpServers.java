@@ -87,6 +87,12 @@ public final class HttpServers {
             listener.setMaxRequestHeaders(100);
             listener.setMaxHttpHeaderSize(16 * 1024);
         }
+        org.glassfish.grizzly.http.server.ServerConfiguration config =
+                server.getServerConfiguration();
+        for (var handler : java.util.Map.copyOf(config.getHttpHandlersWithMapping()).entrySet()) {
+            config.removeHttpHandler(handler.getKey());
+            config.addHttpHandler(new WellFormedUris(handler.getKey()), handler.getValue());
+        }
         server.getServerConfiguration().setHttpServerName("bastion-forest");
         server.getServerConfiguration().setHttpServerVersion("");
         server.start();

@@ -70,6 +70,13 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
                         status == 413 ? "the request body is too large" : "");
             }
         }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.EOFException) {
+                // the client sent less than its Content-Length and closed: its error, not ours
+                return Problems.response(
+                        400, "http-400", "Bad Request", "the request body ended early");
+            }
+        }
         String correlation = UUID.randomUUID().toString();
         LOG.error("api.internal-error: correlation {}", correlation, e);
         return Problems.response(
