@@ -1,0 +1,367 @@
+package org.bastionforest.bench;
+
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.Entry;
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPConnectionPool;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResult;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
+import com.unboundid.util.StaticUtils;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import org.bastionforest.ldapsync.embedded.AdSchema;
+import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
+import org.bastionforest.ldapsync.sync.BastionTarget;
+import org.bastionforest.ldapsync.sync.SourceKind;
+import org.bastionforest.ldapsync.sync.SyncEngine;
+import org.bastionforest.ldapsync.sync.SyncOptions;
+import org.bastionforest.ldapsync.sync.SyncResult;
+import org.bastionforest.shadowgroups.audit.AuditLog;
+import org.bastionforest.shadowgroups.model.Sid;
+import org.bastionforest.shadowgroups.storage.Database;
+import org.bastionforest.shadowgroups.storage.DatabaseOptions;
+
+/**
+ * Full sync throughput and memory: {@code users} users and {@code groups} groups (20 members each)
+ * in an AD-like in-memory source (UnboundID with the AD schema subset, the same indexes as the demo
+ * forest), synced by the real engine into the embedded bastion directory (accounts, and the shadow
+ * principals of 50 managed groups), against a reference in the same run: the same users copied with
+ * the LDAP SDK alone (paged search of the same page size, one add each) into a fresh embedded
+ * bastion directory.
+ *
+ * <pre>
+ * java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
+ *     org.bastionforest.bench.SyncThroughput 50000 5000
+ * java -Xmx1g -cp ... org.bastionforest.bench.SyncThroughput 100000 10000 memory
+ * </pre>
+ *
+ * In {@code memory} mode the run syncs once and then reports this JVM's resident set (VmRSS, VmHWM)
+ * and heap after a full GC; the reference is the same source entries alone in a bare in-memory
+ * server in a JVM like it ({@code memory-reference}).
+ */
+public final class SyncThroughput {
+    static final String SOURCE_ROOT = "DC=corp,DC=example";
+    static final Sid DOMAIN = Sid.parse("S-1-5-21-3623811015-3361044348-30300820");
+
+    private SyncThroughput() {}
+
+    /**
+     * The result.
+     *
+     * @param users users in the source
+     * @param groups groups in the source
+     * @param syncMillis the engine's full run
+     * @param rawMillis the SDK-only copy of the same users
+     * @param accounts accounts in the bastion after the sync
+     * @param copied entries the SDK-only copy added
+     */
+    public record Result(
+            int users, int groups, long syncMillis, long rawMillis, int accounts, int copied) {
+        /** A markdown table of the result. */
+        public String markdown() {
+            double sync = users * 1000.0 / Math.max(1, syncMillis);
+            double raw = users * 1000.0 / Math.max(1, rawMillis);
+            return String.format(
+                    Locale.ROOT,
+                    "| full sync of %,d users + %,d groups | time | users/s |%n"
+                            + "| --- | --- | --- |%n"
+                            + "| the sync engine (%,d accounts written) | %.1f s | %.0f |%n"
+                            + "| reference: SDK paged search + add (%,d entries) | %.1f s | %.0f |%n"
+                            + "| ratio (sync / reference throughput) | | %.2f |%n",
+                    users,
+                    groups,
+                    accounts,
+                    syncMillis / 1000.0,
+                    sync,
+                    copied,
+                    rawMillis / 1000.0,
+                    raw,
+                    sync / raw);
+        }
+    }
+
+    /** Runs the throughput comparison. */
+    public static Result run(int users, int groups) throws Exception {
+        Path dir = Files.createTempDirectory("bastion-bench-sync-");
+        InMemoryDirectoryServer source = source(users, groups, new Random(42));
+        try {
+            LDAPConnectionPool production = new LDAPConnectionPool(source.getConnection(), 1, 4);
+            long syncMillis;
+            int accounts;
+            try (EmbeddedBastionDirectory bastion =
+                            BenchSupport.bastion(Files.createDirectories(dir.resolve("sync")));
+                    Database db = Database.open(DatabaseOptions.embedded(dir.resolve("sync-db")))) {
+                SyncEngine engine = engine(production, bastion, db, groups);
+                long t0 = System.nanoTime();
+                SyncResult r = engine.run();
+                syncMillis = (System.nanoTime() - t0) / 1_000_000;
+                if (!r.outcome().name().equals("COMPLETED")) {
+                    throw new IllegalStateException("sync: " + r);
+                }
+                accounts = accounts(bastion);
+            }
+            long rawMillis;
+            int copied;
+            try (EmbeddedBastionDirectory bastion =
+                    BenchSupport.bastion(Files.createDirectories(dir.resolve("raw")))) {
+                long t0 = System.nanoTime();
+                copied = rawCopy(production, bastion);
+                rawMillis = (System.nanoTime() - t0) / 1_000_000;
+            }
+            production.close();
+            return new Result(users, groups, syncMillis, rawMillis, accounts, copied);
+        } finally {
+            source.shutDown(true);
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
+    static SyncEngine engine(
+            LDAPConnectionPool production,
+            EmbeddedBastionDirectory bastion,
+            Database db,
+            int groups)
+            throws LDAPException {
+        Set<Sid> managed = new HashSet<>();
+        for (int g = 0; g < Math.min(50, groups); g++) {
+            managed.add(Sid.of(DOMAIN, 100_000 + g));
+        }
+        return new SyncEngine(
+                SyncOptions.activeDirectory(SourceKind.AD_USN, new DN(SOURCE_ROOT)),
+                production,
+                new BastionTarget(
+                        bastion.pool(),
+                        bastion.usersContainer(),
+                        bastion.shadowPrincipalContainer()),
+                db,
+                new AuditLog(db),
+                () -> Set.copyOf(managed),
+                (user, reason) -> 0,
+                Clock.systemUTC());
+    }
+
+    static int accounts(EmbeddedBastionDirectory bastion) throws LDAPException {
+        return bastion.pool()
+                .search(
+                        bastion.usersContainer().toString(),
+                        SearchScope.ONE,
+                        "(sAMAccountName=*)",
+                        "1.1")
+                .getEntryCount();
+    }
+
+    /** The reference: paged search of the source's users, one SDK add per entry. */
+    static int rawCopy(LDAPConnectionPool production, EmbeddedBastionDirectory bastion)
+            throws LDAPException {
+        int copied = 0;
+        LDAPConnection c = production.getConnection();
+        try {
+            com.unboundid.asn1.ASN1OctetString cookie = null;
+            do {
+                SearchRequest search =
+                        new SearchRequest(
+                                SOURCE_ROOT,
+                                SearchScope.SUB,
+                                SyncOptions.AD_USER_FILTER,
+                                "sAMAccountName",
+                                "userPrincipalName",
+                                "displayName",
+                                "mail",
+                                "objectSid",
+                                "objectGUID",
+                                "userAccountControl");
+                search.addControl(
+                        new SimplePagedResultsControl(SyncOptions.DEFAULT_PAGE_SIZE, cookie));
+                SearchResult page = c.search(search);
+                for (SearchResultEntry e : page.getSearchEntries()) {
+                    String sam = e.getAttributeValue("sAMAccountName");
+                    Entry copy =
+                            new Entry(
+                                    new DN(
+                                            new com.unboundid.ldap.sdk.RDN("CN", sam),
+                                            bastion.usersContainer()));
+                    copy.addAttribute(
+                            "objectClass", "top", "person", "organizationalPerson", "user");
+                    copy.addAttribute("cn", sam);
+                    copy.addAttribute("sn", sam);
+                    copy.addAttribute("sAMAccountName", sam);
+                    copy.addAttribute(
+                            "userPrincipalName", e.getAttributeValue("userPrincipalName"));
+                    copy.addAttribute("displayName", e.getAttributeValue("displayName"));
+                    copy.addAttribute("mail", e.getAttributeValue("mail"));
+                    copy.addAttribute("objectSid", e.getAttributeValueBytes("objectSid"));
+                    copy.addAttribute("objectGUID", e.getAttributeValueBytes("objectGUID"));
+                    copy.addAttribute("userAccountControl", "512");
+                    bastion.pool().add(copy);
+                    copied++;
+                }
+                SimplePagedResultsControl next = SimplePagedResultsControl.get(page);
+                cookie =
+                        next == null || next.getCookie().getValueLength() == 0
+                                ? null
+                                : next.getCookie();
+            } while (cookie != null);
+        } finally {
+            production.releaseConnection(c);
+        }
+        return copied;
+    }
+
+    /** An AD-like source: users in OU=People, groups of 20 random members in OU=Groups. */
+    static InMemoryDirectoryServer source(int users, int groups, Random random) throws Exception {
+        InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(SOURCE_ROOT);
+        config.setSchema(AdSchema.load());
+        config.setEqualityIndexAttributes(
+                "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "member");
+        config.setListenerConfigs(
+                InMemoryListenerConfig.createLDAPConfig(
+                        "ldap", InetAddress.getLoopbackAddress(), 0, null));
+        InMemoryDirectoryServer server = new InMemoryDirectoryServer(config);
+        server.add("dn: " + SOURCE_ROOT, "objectClass: top", "objectClass: domain", "dc: corp");
+        server.add(
+                "dn: OU=People," + SOURCE_ROOT,
+                "objectClass: top",
+                "objectClass: organizationalUnit",
+                "ou: People");
+        server.add(
+                "dn: OU=Groups," + SOURCE_ROOT,
+                "objectClass: top",
+                "objectClass: organizationalUnit",
+                "ou: Groups");
+        List<String> dns = new ArrayList<>(users);
+        for (int u = 0; u < users; u++) {
+            String sam = "u" + u;
+            String dn = "CN=User " + u + " (" + sam + "),OU=People," + SOURCE_ROOT;
+            dns.add(dn);
+            Entry e = new Entry(dn);
+            e.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
+            e.addAttribute("cn", "User " + u + " (" + sam + ")");
+            e.addAttribute("sn", "User" + u);
+            e.addAttribute("givenName", "Given" + u);
+            e.addAttribute("displayName", "User " + u);
+            e.addAttribute("sAMAccountName", sam);
+            e.addAttribute("userPrincipalName", sam + "@corp.example");
+            e.addAttribute("mail", sam + "@corp.example");
+            e.addAttribute("objectSid", Sid.of(DOMAIN, 1000 + u).toBytes());
+            e.addAttribute("objectGUID", guid(random));
+            e.addAttribute("userAccountControl", "512");
+            e.addAttribute("sAMAccountType", "805306368");
+            e.addAttribute("uSNCreated", Integer.toString(10_000 + u));
+            e.addAttribute("uSNChanged", Integer.toString(10_000 + u));
+            e.addAttribute(
+                    "whenChanged", StaticUtils.encodeGeneralizedTime(System.currentTimeMillis()));
+            server.add(e);
+        }
+        for (int g = 0; g < groups; g++) {
+            Entry e = new Entry("CN=Group " + g + ",OU=Groups," + SOURCE_ROOT);
+            e.addAttribute("objectClass", "top", "group");
+            e.addAttribute("cn", "Group " + g);
+            e.addAttribute("sAMAccountName", "group" + g);
+            e.addAttribute("groupType", "-2147483646");
+            e.addAttribute("objectSid", Sid.of(DOMAIN, 100_000 + g).toBytes());
+            e.addAttribute("objectGUID", guid(random));
+            Set<String> members = new HashSet<>();
+            while (members.size() < Math.min(20, users)) {
+                members.add(dns.get(random.nextInt(users)));
+            }
+            e.addAttribute("member", members);
+            server.add(e);
+        }
+        server.startListening();
+        return server;
+    }
+
+    private static byte[] guid(Random random) {
+        return ByteBuffer.allocate(16)
+                .putLong(random.nextLong())
+                .putLong(random.nextLong())
+                .array();
+    }
+
+    /**
+     * Prints the result table, or in memory mode this JVM's memory after a sync.
+     *
+     * @param args users (50000), groups (5000), mode (throughput, memory, memory-reference)
+     */
+    public static void main(String[] args) throws Exception {
+        int users = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int groups = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
+        String mode = args.length > 2 ? args[2] : "throughput";
+        switch (mode) {
+            case "memory" -> {
+                Path dir = Files.createTempDirectory("bastion-bench-syncmem-");
+                InMemoryDirectoryServer source = source(users, groups, new Random(42));
+                LDAPConnectionPool production =
+                        new LDAPConnectionPool(source.getConnection(), 1, 4);
+                try (EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
+                        Database db = Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
+                    long t0 = System.nanoTime();
+                    SyncResult r = engine(production, bastion, db, groups).run();
+                    long millis = (System.nanoTime() - t0) / 1_000_000;
+                    // the source is a test fixture, not part of the service: drop it, then measure
+                    production.close();
+                    source.shutDown(true);
+                    System.out.println(
+                            "synced "
+                                    + accounts(bastion)
+                                    + " accounts in "
+                                    + millis
+                                    + " ms ("
+                                    + r.outcome()
+                                    + ")");
+                    printMemory("sync engine + embedded bastion directory");
+                } finally {
+                    BenchSupport.deleteTree(dir);
+                }
+            }
+            case "memory-reference" -> {
+                InMemoryDirectoryServer source = source(users, groups, new Random(42));
+                printMemory("reference: the same entries in a bare UnboundID in-memory server");
+                source.shutDown(true);
+            }
+            default -> System.out.print(run(users, groups).markdown());
+        }
+    }
+
+    private static void printMemory(String what) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        String rss = "";
+        String hwm = "";
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                rss = line.substring(6).trim();
+            } else if (line.startsWith("VmHWM:")) {
+                hwm = line.substring(6).trim();
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | max heap %d MiB | heap used after GC %d MiB | VmRSS %s | VmHWM %s |%n",
+                what,
+                Runtime.getRuntime().maxMemory() >> 20,
+                heap >> 20,
+                rss,
+                hwm);
+    }
+}
