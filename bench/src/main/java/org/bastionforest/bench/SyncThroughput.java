@@ -306,30 +306,67 @@ public final class SyncThroughput {
         String mode = args.length > 2 ? args[2] : "throughput";
         switch (mode) {
             case "memory" -> {
+                // the source runs in a JVM of its own: only the service's side is measured here
+                Process child =
+                        new ProcessBuilder(
+                                        Path.of(System.getProperty("java.home"), "bin", "java")
+                                                .toString(),
+                                        "-Xmx3g",
+                                        "-cp",
+                                        System.getProperty("java.class.path"),
+                                        SyncThroughput.class.getName(),
+                                        Integer.toString(users),
+                                        Integer.toString(groups),
+                                        "source")
+                                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                                .start();
                 Path dir = Files.createTempDirectory("bastion-bench-syncmem-");
-                InMemoryDirectoryServer source = source(users, groups, new Random(42));
-                LDAPConnectionPool production =
-                        new LDAPConnectionPool(source.getConnection(), 1, 4);
-                try (EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
-                        Database db = Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
-                    long t0 = System.nanoTime();
-                    SyncResult r = engine(production, bastion, db, groups).run();
-                    long millis = (System.nanoTime() - t0) / 1_000_000;
-                    // the source is a test fixture, not part of the service: drop it, then measure
-                    production.close();
-                    source.shutDown(true);
-                    System.out.println(
-                            "synced "
-                                    + accounts(bastion)
-                                    + " accounts in "
-                                    + millis
-                                    + " ms ("
-                                    + r.outcome()
-                                    + ")");
-                    printMemory("sync engine + embedded bastion directory");
+                try (java.io.BufferedReader out =
+                        new java.io.BufferedReader(
+                                new java.io.InputStreamReader(
+                                        child.getInputStream(),
+                                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    int port = -1;
+                    while ((line = out.readLine()) != null) {
+                        if (line.startsWith("PORT ")) {
+                            port = Integer.parseInt(line.substring(5).trim());
+                            break;
+                        }
+                    }
+                    if (port < 0) {
+                        throw new IllegalStateException("the source process did not start");
+                    }
+                    LDAPConnectionPool production =
+                            new LDAPConnectionPool(new LDAPConnection("127.0.0.1", port), 1, 4);
+                    try (EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
+                            Database db =
+                                    Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
+                        long t0 = System.nanoTime();
+                        SyncResult r = engine(production, bastion, db, groups).run();
+                        long millis = (System.nanoTime() - t0) / 1_000_000;
+                        production.close();
+                        System.out.println(
+                                "synced "
+                                        + accounts(bastion)
+                                        + " accounts in "
+                                        + millis
+                                        + " ms ("
+                                        + r.outcome()
+                                        + ")");
+                        printMemory("sync engine + embedded bastion directory");
+                    }
                 } finally {
+                    child.destroyForcibly().waitFor();
                     BenchSupport.deleteTree(dir);
                 }
+            }
+            case "source" -> {
+                InMemoryDirectoryServer source = source(users, groups, new Random(42));
+                System.out.println("PORT " + source.getListenPort());
+                System.out.flush();
+                System.in.read(); // until the parent goes
+                source.shutDown(true);
             }
             case "memory-reference" -> {
                 InMemoryDirectoryServer source = source(users, groups, new Random(42));
