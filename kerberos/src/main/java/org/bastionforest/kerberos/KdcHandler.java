@@ -165,6 +165,11 @@ final class KdcHandler {
             refused.incrementAndGet();
             LOG.warn("kerberos.failed: {}", e.getClass().getSimpleName(), e);
             return error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now);
+        } catch (StackOverflowError e) {
+            // nesting deeper than a decode site above expected: refused, the worker lives on
+            refused.incrementAndGet();
+            LOG.warn("kerberos.failed: nesting too deep");
+            return error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now);
         }
     }
 
@@ -360,7 +365,7 @@ final class KdcHandler {
         EncryptedData data;
         try {
             data = KrbCodec.decode(encTs.getPaDataValue(), EncryptedData.class);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(KrbErrorCode.KDC_ERR_PREAUTH_FAILED, "undecodable timestamp");
         }
         StoredKey key =
@@ -379,7 +384,7 @@ final class KdcHandler {
             ts =
                     EncryptionUtil.unseal(
                             data, kerbyKey(key), KeyUsage.AS_REQ_PA_ENC_TS, PaEncTsEnc.class);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(
                     KrbErrorCode.KDC_ERR_PREAUTH_FAILED, "wrong password for " + client.name());
         }
@@ -455,7 +460,7 @@ final class KdcHandler {
         ApReq apReq;
         try {
             apReq = KrbCodec.decode(apReqEntry.getPaDataValue(), ApReq.class);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable AP-REQ");
         }
         requireMsgType(apReq, KrbMessageType.AP_REQ);
@@ -499,7 +504,7 @@ final class KdcHandler {
                             kerbyKey(presentedKey),
                             KeyUsage.KDC_REP_TICKET,
                             EncTicketPart.class);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "ticket does not decrypt");
         }
         Authenticator auth;
@@ -510,7 +515,7 @@ final class KdcHandler {
                             old.getKey(),
                             KeyUsage.TGS_REQ_AUTH,
                             Authenticator.class);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(
                     KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "authenticator does not decrypt");
         }
@@ -774,7 +779,7 @@ final class KdcHandler {
             ok =
                     CheckSumHandler.verifyWithKey(
                             cksum, body, sessionKey.getKeyData(), KeyUsage.TGS_REQ_AUTH_CKSUM);
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             ok = false;
         }
         if (!ok) {
@@ -825,7 +830,7 @@ final class KdcHandler {
                 out.add(e);
             }
             return out;
-        } catch (KrbException | RuntimeException e) {
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "enc-authorization-data");
         }
     }
@@ -839,7 +844,7 @@ final class KdcHandler {
             AuthorizationData inner = KrbCodec.decode(e.getAuthzData(), AuthorizationData.class);
             return inner.getElements().stream()
                     .anyMatch(i -> i.getAuthzType() == AuthorizationType.AD_WIN2K_PAC);
-        } catch (KrbException | RuntimeException ex) {
+        } catch (KrbException | RuntimeException | StackOverflowError ex) {
             return false;
         }
     }

@@ -111,7 +111,7 @@ public final class PacAuthorizationData implements AuthorizationDataProvider {
                     out.add(i.getAuthzData());
                 }
             }
-        } catch (KrbException | RuntimeException ex) {
+        } catch (KrbException | RuntimeException | StackOverflowError ex) {
             // not a PAC container: nothing to verify
         }
         return out;

@@ -20,7 +20,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kerby.kerberos.kerb.KrbCodec;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
@@ -38,6 +40,7 @@ import org.apache.kerby.kerberos.kerb.type.kdc.KdcOption;
 import org.apache.kerby.kerberos.kerb.type.kdc.KdcReqBody;
 import org.apache.kerby.kerberos.kerb.type.kdc.TgsRep;
 import org.apache.kerby.kerberos.kerb.type.kdc.TgsReq;
+import org.apache.kerby.kerberos.kerb.type.pa.PaData;
 import org.apache.kerby.kerberos.kerb.type.pa.PaDataEntry;
 import org.apache.kerby.kerberos.kerb.type.pa.PaDataType;
 import org.apache.kerby.kerberos.kerb.type.ticket.EncTicketPart;
@@ -102,6 +105,62 @@ class KdcHandlerTest {
                                 })),
                 List.of(new PaDataEntry(PaDataType.ETYPE_INFO2, new byte[] {0x30, 0x00})),
                 List.of(new PaDataEntry(PaDataType.NONE, new byte[] {1, 2, 3})));
+    }
+
+    @Test
+    void asReq_withEncTimestampNestedTwentyThousandDeep_thenPreauthFailedNotStackOverflow()
+            throws Exception {
+        byte[] deep = RawClient.nested(0x30, 20_000);
+        KrbMessage reply =
+                onSmallStack(
+                        () ->
+                                client.as(
+                                        client.body(
+                                                RawClient.user("alice"),
+                                                client.krbtgt(),
+                                                Instant.now().plusSeconds(3600)),
+                                        List.of(new PaDataEntry(PaDataType.ENC_TIMESTAMP, deep))));
+        assertThat(((KrbError) reply).getErrorCode())
+                .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_FAILED);
+    }
+
+    @Test
+    void tgsReq_withApReqNestedTwentyThousandDeep_thenMsgTypeErrorNotStackOverflow()
+            throws Exception {
+        TgsReq req = new TgsReq();
+        req.setReqBody(
+                client.body(
+                        null,
+                        RawClient.service("HTTP", "web.bastion.test"),
+                        Instant.now().plusSeconds(3600)));
+        PaData pa = new PaData();
+        pa.addElement(new PaDataEntry(PaDataType.TGS_REQ, RawClient.nested(0xa0, 20_000)));
+        req.setPaData(pa);
+        KrbMessage reply = onSmallStack(() -> client.send(req));
+        assertThat(((KrbError) reply).getErrorCode()).isEqualTo(KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
+    }
+
+    /** Runs {@code call} on a thread with a 256 KiB stack; fails if anything is thrown. */
+    private static KrbMessage onSmallStack(Callable<KrbMessage> call) throws Exception {
+        AtomicReference<KrbMessage> reply = new AtomicReference<>();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread t =
+                new Thread(
+                        null,
+                        () -> {
+                            try {
+                                reply.set(call.call());
+                            } catch (Exception | Error e) {
+                                thrown.set(e);
+                            }
+                        },
+                        "small-stack",
+                        256 * 1024);
+        t.start();
+        t.join(30_000);
+        assertThat(thrown.get()).as("thrown by the handler").isNull();
+        assertThat(reply.get()).isInstanceOf(KrbError.class);
+        return reply.get();
     }
 
     @ParameterizedTest

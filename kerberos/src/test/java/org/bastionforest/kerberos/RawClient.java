@@ -109,6 +109,28 @@ final class RawClient {
         }
     }
 
+    /**
+     * {@code depth} levels of the constructed {@code tag} (definite lengths) around an INTEGER:
+     * valid DER that recursive decoders cannot descend.
+     */
+    static byte[] nested(int tag, int depth) {
+        byte[] buf = new byte[3 + 5 * depth];
+        int pos = buf.length - 3;
+        buf[pos] = 0x02;
+        buf[pos + 1] = 0x01;
+        buf[pos + 2] = 0x05;
+        for (int i = 0; i < depth; i++) {
+            int len = buf.length - pos;
+            int n = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+            for (int b = 0; b < n; b++) {
+                buf[--pos] = (byte) (len >> (8 * b));
+            }
+            buf[--pos] = (byte) (n == 0 ? len : 0x80 | n);
+            buf[--pos] = (byte) tag;
+        }
+        return java.util.Arrays.copyOfRange(buf, pos, buf.length);
+    }
+
     static EncryptionKey passwordKey(String user, String realm, String password)
             throws KrbException {
         return EncryptionHandler.string2Key(
