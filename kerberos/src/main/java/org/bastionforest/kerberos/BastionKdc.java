@@ -58,7 +58,9 @@ public final class BastionKdc implements AutoCloseable {
      * @param maxRequestSize largest request accepted over TCP (kdc.max-request-size, 65536)
      * @param workerThreads threads answering requests (kdc.worker-threads, 4)
      * @param maxTcpConnections concurrent TCP connections (kdc.max-tcp-connections, 256)
-     * @param tcpIdleTimeout idle TCP connections are closed after (kdc.tcp-idle-timeout, 30 s)
+     * @param tcpIdleTimeout a TCP connection without a complete request answered this long after it
+     *     opened or after its last answer is closed, however slowly bytes arrive
+     *     (kdc.tcp-idle-timeout, 30 s)
      */
     public record Options(
             String realm,
@@ -255,6 +257,27 @@ public final class BastionKdc implements AutoCloseable {
                     workerThreads,
                     maxTcpConnections,
                     tcpIdleTimeout);
+        }
+
+        /** A copy closing TCP connections that deliver no complete request within {@code t}. */
+        public Options withTcpIdleTimeout(Duration t) {
+            return new Options(
+                    realm,
+                    host,
+                    tcpPort,
+                    udpPort,
+                    maxTicketLifetime,
+                    maxRenewableLifetime,
+                    minTicketLifetime,
+                    clockSkew,
+                    enctypes,
+                    requirePrivilegedOnlyRenewal,
+                    identityCacheTtl,
+                    udpMaxResponse,
+                    maxRequestSize,
+                    workerThreads,
+                    maxTcpConnections,
+                    t);
         }
 
         private static void port(String key, int port) {

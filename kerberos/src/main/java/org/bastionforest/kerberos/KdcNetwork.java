@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * messages, non-blocking, a buffer only as large as each request) and UDP; requests are answered on
  * a bounded pool of worker threads, so a slow database stalls neither transport. A UDP answer
  * larger than {@link BastionKdc.Options#udpMaxResponse()} is replaced by KRB_ERR_RESPONSE_TOO_BIG,
- * after which clients retry over TCP. Thread-safe; started once, closed once.
+ * after which clients retry over TCP. A TCP connection is closed when no complete request has been
+ * answered within {@link BastionKdc.Options#tcpIdleTimeout()} of its opening or its last answer,
+ * however slowly bytes keep arriving. Thread-safe; started once, closed once.
  */
 final class KdcNetwork implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KdcNetwork.class);
@@ -52,7 +54,12 @@ final class KdcNetwork implements AutoCloseable {
         final ByteBuffer length = ByteBuffer.allocate(4);
         ByteBuffer body;
         ByteBuffer out;
-        long lastActive = System.nanoTime();
+
+        /**
+         * Accepted or last answered: a request must arrive (and be answered) within the idle
+         * timeout.
+         */
+        long since = System.nanoTime();
 
         Conn(SocketChannel channel) {
             this.channel = channel;
@@ -171,7 +178,7 @@ final class KdcNetwork implements AutoCloseable {
                     if (key.isValid()
                             && key.attachment() instanceof Conn c
                             && c.out == null
-                            && now - c.lastActive > idleNanos) {
+                            && now - c.since > idleNanos) {
                         drop(key, c);
                     }
                 }
@@ -224,7 +231,8 @@ final class KdcNetwork implements AutoCloseable {
     }
 
     private void read(SelectionKey key, Conn c) throws IOException {
-        c.lastActive = System.nanoTime();
+        // bytes arriving do not extend the idle timeout: a client trickling a record slowly would
+        // otherwise hold its connection (one of maxTcpConnections) for ever
         if (c.body == null) {
             if (c.channel.read(c.length) < 0) {
                 drop(key, c);
@@ -270,10 +278,10 @@ final class KdcNetwork implements AutoCloseable {
     }
 
     private void write(SelectionKey key, Conn c) throws IOException {
-        c.lastActive = System.nanoTime();
         c.channel.write(c.out);
         if (!c.out.hasRemaining()) {
             c.out = null;
+            c.since = System.nanoTime();
             key.interestOps(SelectionKey.OP_READ);
         }
     }

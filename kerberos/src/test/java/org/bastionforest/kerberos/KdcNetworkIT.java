@@ -78,6 +78,39 @@ class KdcNetworkIT {
     }
 
     @Test
+    void tcp_recordTrickledByteByByte_thenClosedWithinTheIdleTimeout() throws Exception {
+        try (KdcFixture slow =
+                        new KdcFixture(
+                                BastionKdc.Options.defaults(KdcFixture.REALM)
+                                        .withAddress("127.0.0.1", 0, 0)
+                                        .withTcpIdleTimeout(Duration.ofSeconds(2)));
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), slow.kdc.tcpPort())) {
+            s.setSoTimeout(200);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(request.length);
+            long start = System.nanoTime();
+            boolean closed = false;
+            // one byte every 200 ms: each arrives well within the timeout, the record never does
+            for (int i = 0; i < request.length && !closed; i++) {
+                try {
+                    out.write(request[i]);
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException e) {
+                    // still open
+                } catch (java.net.SocketException e) {
+                    closed = true;
+                }
+                if (System.nanoTime() - start > Duration.ofSeconds(6).toNanos()) {
+                    break;
+                }
+            }
+            assertThat(closed).as("connection closed while still trickling").isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(4));
+        }
+    }
+
+    @Test
     void udp_manyRequests_thenAnsweredFast() throws Exception {
         Instant start = Instant.now();
         try (DatagramSocket socket = new DatagramSocket()) {
