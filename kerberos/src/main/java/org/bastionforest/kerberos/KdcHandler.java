@@ -203,7 +203,11 @@ final class KdcHandler {
         }
         try {
             return KrbCodec.encode(error);
-        } catch (KrbException e) {
+        } catch (KrbException | RuntimeException e) {
+            if (req != null) {
+                // a name echoed from the request does not encode: answer without it
+                return error(code, edata, null, now);
+            }
             throw new IllegalStateException("cannot encode a KRB-ERROR", e);
         }
     }
@@ -866,6 +870,13 @@ final class KdcHandler {
     }
 
     private KdcReqBody checkCommon(KdcReq req) throws KdcFailure {
+        try {
+            // Kerby decodes what it cannot encode again (an empty INTEGER becomes null), and
+            // names and addresses of the request are copied into tickets and errors
+            KrbCodec.encode(req);
+        } catch (KrbException | RuntimeException | StackOverflowError e) {
+            throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "request does not re-encode");
+        }
         if (req.getPvno() != KrbConstant.KRB_V5) {
             throw new KdcFailure(KrbErrorCode.KDC_ERR_BAD_PVNO, "not Kerberos 5");
         }

@@ -14,6 +14,7 @@ import static org.bastionforest.kerberos.KdcFixture.WEB;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -138,6 +139,66 @@ class KdcHandlerTest {
         req.setPaData(pa);
         KrbMessage reply = onSmallStack(() -> client.send(req));
         assertThat(((KrbError) reply).getErrorCode()).isEqualTo(KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
+    }
+
+    static Stream<String> emptyIntegers() {
+        return Stream.of("cname name-type", "address type");
+    }
+
+    /** Kerby decodes an empty INTEGER as null and cannot encode it again. */
+    @ParameterizedTest
+    @MethodSource("emptyIntegers")
+    void asReq_withAnEmptyInteger_thenKrbErrorWithoutTheEchoedName(String where) throws Exception {
+        byte[] empty = RawClient.der(0x02);
+        byte[] one = RawClient.der(0x02, new byte[] {1});
+        byte[] realm = RawClient.der(0x1b, REALM.getBytes(StandardCharsets.US_ASCII));
+        byte[] alice = RawClient.der(0x1b, "alice".getBytes(StandardCharsets.US_ASCII));
+        byte[] krbtgt = RawClient.der(0x1b, "krbtgt".getBytes(StandardCharsets.US_ASCII));
+        byte[] cname =
+                RawClient.der(
+                        0x30,
+                        RawClient.der(0xa0, where.equals("cname name-type") ? empty : one),
+                        RawClient.der(0xa1, RawClient.der(0x30, alice)));
+        byte[] address =
+                RawClient.der(
+                        0x30,
+                        RawClient.der(0xa0, where.equals("address type") ? empty : one),
+                        RawClient.der(0xa1, RawClient.der(0x04, new byte[] {127, 0, 0, 1})));
+        byte[] body =
+                RawClient.der(
+                        0x30,
+                        RawClient.der(0xa0, RawClient.der(0x03, new byte[5])),
+                        RawClient.der(0xa1, cname),
+                        RawClient.der(0xa2, realm),
+                        RawClient.der(
+                                0xa3,
+                                RawClient.der(
+                                        0x30,
+                                        RawClient.der(0xa0, RawClient.der(0x02, new byte[] {2})),
+                                        RawClient.der(0xa1, RawClient.der(0x30, krbtgt, realm)))),
+                        RawClient.der(
+                                0xa5,
+                                RawClient.der(
+                                        0x18,
+                                        "20371231000000Z".getBytes(StandardCharsets.US_ASCII))),
+                        RawClient.der(0xa7, RawClient.der(0x02, new byte[] {7})),
+                        RawClient.der(
+                                0xa8, RawClient.der(0x30, RawClient.der(0x02, new byte[] {18}))),
+                        RawClient.der(0xa9, RawClient.der(0x30, address)));
+        byte[] request =
+                RawClient.der(
+                        0x6a,
+                        RawClient.der(
+                                0x30,
+                                RawClient.der(0xa1, RawClient.der(0x02, new byte[] {5})),
+                                RawClient.der(0xa2, RawClient.der(0x02, new byte[] {10})),
+                                RawClient.der(0xa4, body)));
+        KrbMessage reply = onSmallStack(() -> RawClient.decode(fx.kdc.handle(request)));
+        KrbError error = (KrbError) reply;
+        assertThat(error.getErrorCode()).isEqualTo(KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
+        if (where.equals("cname name-type")) {
+            assertThat(error.getCname()).isNull();
+        }
     }
 
     /** Runs {@code call} on a thread with a 256 KiB stack; fails if anything is thrown. */

@@ -131,6 +131,29 @@ final class RawClient {
         return java.util.Arrays.copyOfRange(buf, pos, buf.length);
     }
 
+    /** One DER TLV: {@code tag} over the concatenated {@code parts} (hand-made encodings). */
+    static byte[] der(int tag, byte[]... parts) {
+        java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            content.writeBytes(p);
+        }
+        int n = content.size();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        if (n < 0x80) {
+            out.write(n);
+        } else if (n < 0x100) {
+            out.write(0x81);
+            out.write(n);
+        } else {
+            out.write(0x82);
+            out.write(n >> 8);
+            out.write(n);
+        }
+        out.writeBytes(content.toByteArray());
+        return out.toByteArray();
+    }
+
     static EncryptionKey passwordKey(String user, String realm, String password)
             throws KrbException {
         return EncryptionHandler.string2Key(
