@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,12 +79,7 @@ class RestFuzzIT {
             Sid sqlAdmins;
             Sid allStaff;
             List<String> users = new ArrayList<>();
-            try (LDAPConnection demo =
-                    new LDAPConnection(
-                            "127.0.0.1",
-                            s.demoPort,
-                            Fixtures.DEMO_SYNC_ACCOUNT_DN,
-                            Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)) {
+            try (LDAPConnection demo = s.demoConnection()) {
                 sqlAdmins =
                         Sid.fromBytes(
                                 demo.getEntry(Fixtures.DEMO_SQL_ADMINS_DN, "objectSid")
@@ -219,14 +213,7 @@ class RestFuzzIT {
     }
 
     private TreeSet<String> members() throws Exception {
-        try (LDAPConnection b =
-                new LDAPConnection(
-                        "127.0.0.1",
-                        s.bastionLdapPort,
-                        "CN=bastion-admin," + ROOT,
-                        Files.readString(
-                                s.dataDir.resolve("secrets/bastion-directory-admin.password"),
-                                StandardCharsets.UTF_8))) {
+        try (LDAPConnection b = s.bastionConnection()) {
             TreeSet<String> out = new TreeSet<>();
             for (var e :
                     b.search(

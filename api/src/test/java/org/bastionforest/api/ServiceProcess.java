@@ -103,6 +103,28 @@ final class ServiceProcess implements AutoCloseable {
         return process;
     }
 
+    /** A connection to the demo production directory, bound as its sync account. */
+    com.unboundid.ldap.sdk.LDAPConnection demoConnection()
+            throws com.unboundid.ldap.sdk.LDAPException {
+        return new com.unboundid.ldap.sdk.LDAPConnection(
+                "127.0.0.1",
+                demoPort,
+                org.bastionforest.testldif.Fixtures.DEMO_SYNC_ACCOUNT_DN,
+                org.bastionforest.testldif.Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD);
+    }
+
+    /** A connection to the embedded bastion directory, bound as its administrator. */
+    com.unboundid.ldap.sdk.LDAPConnection bastionConnection()
+            throws com.unboundid.ldap.sdk.LDAPException, IOException {
+        return new com.unboundid.ldap.sdk.LDAPConnection(
+                "127.0.0.1",
+                bastionLdapPort,
+                "CN=bastion-admin,DC=priv,DC=example",
+                Files.readString(
+                        dataDir.resolve("secrets/bastion-directory-admin.password"),
+                        java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     String output() throws IOException {
         return Files.readString(process.log());
     }

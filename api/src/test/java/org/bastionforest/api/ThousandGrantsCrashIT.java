@@ -8,8 +8,6 @@ import static org.bastionforest.api.ProcessApi.sleepUntil;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.SearchResultEntry;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,12 +51,7 @@ class ThousandGrantsCrashIT {
             List<String> users;
             Sid sqlAdmins;
             Sid allStaff;
-            try (LDAPConnection demo =
-                    new LDAPConnection(
-                            "127.0.0.1",
-                            s.demoPort,
-                            Fixtures.DEMO_SYNC_ACCOUNT_DN,
-                            Fixtures.DEMO_SYNC_ACCOUNT_PASSWORD)) {
+            try (LDAPConnection demo = s.demoConnection()) {
                 sqlAdmins = sid(demo, Fixtures.DEMO_SQL_ADMINS_DN);
                 allStaff = sid(demo, Fixtures.DEMO_ALL_STAFF_DN);
                 users = new ArrayList<>();
@@ -177,14 +170,7 @@ class ThousandGrantsCrashIT {
 
     /** The account names in the shadow principal's member attribute, lower case. */
     private static Set<String> members(ServiceProcess s) {
-        try (LDAPConnection b =
-                new LDAPConnection(
-                        "127.0.0.1",
-                        s.bastionLdapPort,
-                        "CN=bastion-admin," + ROOT,
-                        Files.readString(
-                                s.dataDir.resolve("secrets/bastion-directory-admin.password"),
-                                StandardCharsets.UTF_8))) {
+        try (LDAPConnection b = s.bastionConnection()) {
             SearchResultEntry e = b.getEntry("CN=SQL Admins," + CONTAINER, "member");
             Set<String> names = new HashSet<>();
             if (e != null && e.hasAttribute("member")) {
