@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Fault suite: 10,000 malformed and mutated messages to the bastion KDC over its real TCP and UDP
  * listeners — mutated valid AS-REQs and TGS-REQs, truncations, random bytes, random well-formed
- * DER, huge ASN.1 and TCP record lengths, wrong message types, swapped field types, deep nesting,
+ * DER, huge ASN.1 and TCP record lengths, wrong message types, swapped field types, deep nesting
+ * (outside and inside a field such as a padata value), emptied fields (a zero-length INTEGER),
  * empty messages. Every answer must be a KRB-ERROR, a dropped datagram or a closed connection (a
  * ticket only for a request that still decodes as a valid one); no thread may die; after every
  * 1,000 messages a real AS exchange must still succeed over both transports.
@@ -218,7 +219,7 @@ class KdcFuzzIT {
 
     private Case mutate(Random r) {
         byte[] seed = seeds.get(r.nextInt(seeds.size()));
-        switch (r.nextInt(10)) {
+        switch (r.nextInt(12)) {
             case 0 -> {
                 byte[] b = seed.clone();
                 for (int n = 1 + r.nextInt(8); n > 0; n--) {
@@ -265,6 +266,14 @@ class KdcFuzzIT {
             }
             case 8 -> {
                 return new Case("deep nesting", deep(1000 + r.nextInt(9000)));
+            }
+            case 9 -> {
+                return new Case("emptied field", Der.parse(seed).emptyOne(r).encode());
+            }
+            case 10 -> {
+                return new Case(
+                        "deep nesting inside a field",
+                        Der.parse(seed).nestOne(r, 1000 + r.nextInt(9000)).encode());
             }
             default -> {
                 return new Case(
@@ -362,6 +371,106 @@ class KdcFuzzIT {
             inner = tlv(i % 2 == 0 ? 0x30 : 0xa1, inner);
         }
         return tlv(0x6a, inner);
+    }
+
+    /**
+     * A DER tree of a seed, re-encoded with correct lengths after a structural mutation. OCTET
+     * STRINGs whose content is itself DER (padata values, encrypted-part wrappers) are descended
+     * into, so that a mutation can reach a field the outer decoder hands to an inner one.
+     */
+    record Der(int tag, byte[] value, List<Der> children) {
+        static Der parse(byte[] bytes) {
+            Der d = parseOne(ByteBuffer.wrap(bytes));
+            if (d == null) {
+                throw new IllegalArgumentException("seed is not DER");
+            }
+            return d;
+        }
+
+        private static Der parseOne(ByteBuffer in) {
+            if (in.remaining() < 2) {
+                return null;
+            }
+            int tag = in.get() & 0xff;
+            int len = in.get() & 0xff;
+            if (len >= 0x80) {
+                int n = len & 0x7f;
+                if (n == 0 || n > 3 || in.remaining() < n) {
+                    return null;
+                }
+                len = 0;
+                for (int i = 0; i < n; i++) {
+                    len = (len << 8) | (in.get() & 0xff);
+                }
+            }
+            if (in.remaining() < len) {
+                return null;
+            }
+            byte[] value = new byte[len];
+            in.get(value);
+            boolean constructed = (tag & 0x20) != 0;
+            if (constructed || tag == 0x04) {
+                List<Der> children = new ArrayList<>();
+                ByteBuffer inner = ByteBuffer.wrap(value);
+                while (inner.hasRemaining()) {
+                    Der child = parseOne(inner);
+                    if (child == null) {
+                        return constructed ? null : new Der(tag, value, null);
+                    }
+                    children.add(child);
+                }
+                return new Der(tag, value, children);
+            }
+            return new Der(tag, value, null);
+        }
+
+        byte[] encode() {
+            if (children == null) {
+                return tlv(tag, value);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            children.forEach(c -> out.writeBytes(c.encode()));
+            return tlv(tag, out.toByteArray());
+        }
+
+        private List<Der> all() {
+            List<Der> nodes = new ArrayList<>();
+            nodes.add(this);
+            if (children != null) {
+                children.forEach(c -> nodes.addAll(c.all()));
+            }
+            return nodes;
+        }
+
+        private Der replace(Der target, Der with) {
+            if (this == target) {
+                return with;
+            }
+            if (children == null) {
+                return this;
+            }
+            List<Der> copy = new ArrayList<>();
+            children.forEach(c -> copy.add(c.replace(target, with)));
+            return new Der(tag, value, copy);
+        }
+
+        /** One primitive field (an INTEGER, a string, a time...) with its content emptied. */
+        Der emptyOne(Random r) {
+            List<Der> leaves = all().stream().filter(n -> n.children == null).toList();
+            Der target = leaves.get(r.nextInt(leaves.size()));
+            return replace(target, new Der(target.tag, new byte[0], null));
+        }
+
+        /** One field's content replaced by {@code depth} nested SEQUENCEs. */
+        Der nestOne(Random r, int depth) {
+            List<Der> nodes = all();
+            Der target = nodes.get(1 + r.nextInt(nodes.size() - 1));
+            byte[] inner = tlv(0x02, new byte[] {5});
+            for (int i = 0; i < depth; i++) {
+                inner = tlv(i % 2 == 0 ? 0x30 : 0xa1, inner);
+            }
+            return replace(target, new Der(target.tag, inner, null));
+        }
     }
 
     enum Framing {
