@@ -330,7 +330,6 @@ public final class BastionKdc implements AutoCloseable {
                         new IdentityAccounts(accounts, clock, options.identityCacheTtl()),
                         grants,
                         authorizationData,
-                        db,
                         audit,
                         clock);
     }

@@ -28,6 +28,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Kind;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Problem;
 import org.bastionforest.shadowgroups.errors.StorageException;
@@ -58,7 +60,12 @@ import org.bastionforest.shadowgroups.storage.Database;
  * ChainVerification v = audit.verify(); // v.intact()
  * }</pre>
  *
- * <p>Thread-safe; immutable.
+ * <p><b>Events that record no other change</b> ({@link #append(AuditEvent)}: issued Kerberos
+ * tickets, failed sign-ins) are group-committed: callers that arrive while a commit runs wait, and
+ * the next commit writes all of their events in one transaction. Each call still returns only once
+ * its event is durable.
+ *
+ * <p>Thread-safe.
  */
 public final class AuditLog {
     /** The previous hash of the first event. */
@@ -70,7 +77,12 @@ public final class AuditLog {
             "seq, event_id, occurred_at, event_type, actor, subject_user, group_id, request_id,"
                     + " details, prev_hash, hash";
 
+    /** The most events one group commit writes. */
+    static final int MAX_GROUP = 64;
+
     private final Database database;
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock commits = new ReentrantLock();
 
     /**
      * @param database where the log is kept
@@ -88,44 +100,73 @@ public final class AuditLog {
      */
     public AuditRecord append(Connection c, AuditEvent event) throws SQLException {
         Objects.requireNonNull(event, "event");
+        return appendAll(c, List.of(event)).get(0);
+    }
+
+    /**
+     * Appends {@code events}, in order, to the log within the caller's transaction: one chain-head
+     * lock and update and one batched insert for all of them.
+     *
+     * @return the stored records, in the same order
+     * @throws SQLException if the database failed (the caller's transaction then rolls back)
+     */
+    public List<AuditRecord> appendAll(Connection c, List<AuditEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        events.forEach(e -> Objects.requireNonNull(e, "event"));
         try (PreparedStatement lock =
                 c.prepareStatement(
-                        "UPDATE audit_chain_head SET last_seq = last_seq + 1 WHERE singleton = 1")) {
+                        "UPDATE audit_chain_head SET last_seq = last_seq + ? WHERE singleton = 1")) {
+            lock.setInt(1, events.size());
             if (lock.executeUpdate() != 1) {
                 throw new SQLException("audit chain head row is missing");
             }
         }
         ChainHead head = readHead(c);
-        long seq = head.seq();
+        long seq = head.seq() - events.size() + 1;
         String prevHash = head.hash();
-        UUID eventId = UUID.randomUUID();
-        String details = json(event.details());
-        String hash = hash(eventId, event, details, prevHash);
+        List<AuditRecord> records = new ArrayList<>(events.size());
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "INSERT INTO audit_events ("
                                 + COLUMNS
                                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            ps.setObject(2, eventId);
-            ps.setObject(3, event.occurredAt().atOffset(ZoneOffset.UTC));
-            ps.setString(4, event.type());
-            ps.setString(5, event.actor());
-            ps.setString(6, event.subjectUser().orElse(null));
-            ps.setString(7, event.groupId().orElse(null));
-            ps.setObject(8, event.requestId().orElse(null));
-            ps.setString(9, details);
-            ps.setString(10, prevHash);
-            ps.setString(11, hash);
-            ps.executeUpdate();
+            for (AuditEvent event : events) {
+                UUID eventId = UUID.randomUUID();
+                String details = json(event.details());
+                String hash = hash(eventId, event, details, prevHash);
+                ps.setLong(1, seq);
+                ps.setObject(2, eventId);
+                ps.setObject(3, event.occurredAt().atOffset(ZoneOffset.UTC));
+                ps.setString(4, event.type());
+                ps.setString(5, event.actor());
+                ps.setString(6, event.subjectUser().orElse(null));
+                ps.setString(7, event.groupId().orElse(null));
+                ps.setObject(8, event.requestId().orElse(null));
+                ps.setString(9, details);
+                ps.setString(10, prevHash);
+                ps.setString(11, hash);
+                if (events.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
+                records.add(new AuditRecord(seq, eventId, event, prevHash, hash));
+                seq++;
+                prevHash = hash;
+            }
+            if (events.size() > 1) {
+                ps.executeBatch();
+            }
         }
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "UPDATE audit_chain_head SET last_hash = ? WHERE singleton = 1")) {
-            ps.setString(1, hash);
+            ps.setString(1, prevHash);
             ps.executeUpdate();
         }
-        return new AuditRecord(seq, eventId, event, prevHash, hash);
+        return records;
     }
 
     /**
@@ -135,7 +176,75 @@ public final class AuditLog {
      * @throws StorageException if the database failed
      */
     public AuditRecord append(AuditEvent event) throws StorageException {
-        return database.inTransaction(c -> append(c, event));
+        Objects.requireNonNull(event, "event");
+        Pending p = new Pending(event);
+        pending.add(p);
+        commits.lock();
+        try {
+            while (p.record == null && p.failure == null) {
+                commitPending();
+            }
+        } finally {
+            commits.unlock();
+        }
+        if (p.failure != null) {
+            throw new StorageException(p.failure.getMessage(), p.failure);
+        }
+        return p.record;
+    }
+
+    /** The lock a group commit holds (tests hold it to gather a group). */
+    ReentrantLock groupCommitLock() {
+        return commits;
+    }
+
+    /** Events waiting for a group commit. */
+    int waitingForGroupCommit() {
+        return pending.size();
+    }
+
+    /** An event waiting for its group commit; written and read under {@link #commits}. */
+    private static final class Pending {
+        final AuditEvent event;
+        AuditRecord record;
+        StorageException failure;
+
+        Pending(AuditEvent event) {
+            this.event = event;
+        }
+    }
+
+    /**
+     * Commits up to {@link #MAX_GROUP} waiting events in one transaction. If that fails and there
+     * was more than one, each is tried alone, so that one bad event fails only its own caller.
+     */
+    private void commitPending() {
+        List<Pending> group = new ArrayList<>();
+        for (Pending p; group.size() < MAX_GROUP && (p = pending.poll()) != null; ) {
+            group.add(p);
+        }
+        if (group.isEmpty()) {
+            return;
+        }
+        List<AuditEvent> events = group.stream().map(p -> p.event).toList();
+        try {
+            List<AuditRecord> records = database.inTransaction(c -> appendAll(c, events));
+            for (int i = 0; i < group.size(); i++) {
+                group.get(i).record = records.get(i);
+            }
+        } catch (StorageException e) {
+            if (group.size() == 1) {
+                group.get(0).failure = e;
+                return;
+            }
+            for (Pending p : group) {
+                try {
+                    p.record = database.inTransaction(c -> appendAll(c, List.of(p.event))).get(0);
+                } catch (StorageException alone) {
+                    p.failure = alone;
+                }
+            }
+        }
     }
 
     /**

@@ -142,6 +142,143 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void appendAll_whenThreeEventsInOneTransaction_thenConsecutiveAndChained() throws Exception {
+        five();
+        List<AuditRecord> three =
+                db.inTransaction(
+                        c ->
+                                audit.appendAll(
+                                        c,
+                                        List.of(
+                                                AuditEvent.of("grant.started", T0, "a"),
+                                                AuditEvent.of("grant.ended", T0, "b"),
+                                                AuditEvent.of("grant.closed", T0, "c"))));
+
+        assertThat(three).extracting(AuditRecord::seq).containsExactly(6L, 7L, 8L);
+        assertThat(three).extracting(r -> r.event().actor()).containsExactly("a", "b", "c");
+        assertThat(three.get(1).prevHash()).isEqualTo(three.get(0).hash());
+        assertThat(three.get(2).prevHash()).isEqualTo(three.get(1).hash());
+        ChainVerification v = audit.verify();
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.eventsChecked()).isEqualTo(8);
+        assertThat(audit.query(AuditQuery.all().limit(100)).records())
+                .extracting(AuditRecord::hash)
+                .endsWith(three.get(0).hash(), three.get(1).hash(), three.get(2).hash());
+    }
+
+    @Test
+    void appendAll_whenTheTransactionRollsBack_thenNoneOfTheEvents() throws Exception {
+        five();
+
+        assertThatThrownBy(
+                        () ->
+                                db.inTransaction(
+                                        c -> {
+                                            audit.appendAll(
+                                                    c,
+                                                    List.of(
+                                                            AuditEvent.of("grant.started", T0, "a"),
+                                                            AuditEvent.of("grant.ended", T0, "b")));
+                                            throw new IllegalStateException("boom");
+                                        }))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(audit.verify().eventsChecked()).isEqualTo(5);
+        assertThat(audit.append(AuditEvent.of("grant.closed", T0, "c")).seq()).isEqualTo(6);
+    }
+
+    @Test
+    void append_whenSixteenThreadsAppendAtOnce_thenEachGetsItsOwnStoredRecord() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<AuditRecord> returned = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Void>> futures = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int thread = t;
+                futures.add(
+                        pool.submit(
+                                () -> {
+                                    go.await();
+                                    for (int i = 0; i < 25; i++) {
+                                        returned.add(
+                                                audit.append(
+                                                        AuditEvent.of(
+                                                                        "kerberos.ticket.issued",
+                                                                        T0,
+                                                                        "t" + thread)
+                                                                .withDetail("i", i)));
+                                    }
+                                    return null;
+                                }));
+            }
+            go.countDown();
+            for (Future<Void> f : futures) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(audit.verify().problems()).isEmpty();
+        List<AuditRecord> stored = audit.query(AuditQuery.all().limit(1000)).records();
+        assertThat(stored).hasSize(400);
+        java.util.Map<Long, AuditRecord> bySeq = new java.util.HashMap<>();
+        stored.forEach(r -> bySeq.put(r.seq(), r));
+        for (AuditRecord r : returned) {
+            AuditRecord s = bySeq.get(r.seq());
+            assertThat(s.hash()).isEqualTo(r.hash());
+            assertThat(s.event().actor()).isEqualTo(r.event().actor());
+            assertThat(s.event().details()).isEqualTo(r.event().details());
+        }
+        assertThat(returned).extracting(AuditRecord::seq).doesNotHaveDuplicates().hasSize(400);
+    }
+
+    @Test
+    void append_whenOneEventOfAGroupCannotBeStored_thenOnlyItsCallerFails() throws Exception {
+        five();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        java.util.concurrent.locks.ReentrantLock lock = audit.groupCommitLock();
+        lock.lock(); // gathers the three appends into one group
+        Future<AuditRecord> good1;
+        Future<AuditRecord> bad;
+        Future<AuditRecord> good2;
+        try {
+            good1 = pool.submit(() -> audit.append(AuditEvent.of("grant.started", T0, "a")));
+            bad =
+                    pool.submit(
+                            () ->
+                                    audit.append(
+                                            AuditEvent.of("grant.started", T0, "b")
+                                                    .withGroup("g".repeat(100))));
+            good2 = pool.submit(() -> audit.append(AuditEvent.of("grant.started", T0, "c")));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (audit.waitingForGroupCommit() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(audit.waitingForGroupCommit()).isEqualTo(3);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            assertThat(good1.get(60, TimeUnit.SECONDS).event().actor()).isEqualTo("a");
+            assertThat(good2.get(60, TimeUnit.SECONDS).event().actor()).isEqualTo("c");
+            assertThatThrownBy(() -> bad.get(60, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(
+                            org.bastionforest.shadowgroups.errors.StorageException.class);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        ChainVerification v = audit.verify();
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.eventsChecked()).isEqualTo(7);
+        assertThat(audit.query(AuditQuery.all().limit(100)).records())
+                .extracting(r -> r.event().actor())
+                .doesNotContain("b");
+    }
+
+    @Test
     void verify_whenAnEventsDetailsAreEdited_thenExactlyThatEventIsReportedEdited()
             throws Exception {
         List<AuditRecord> records = five();
