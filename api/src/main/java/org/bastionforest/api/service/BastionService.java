@@ -151,6 +151,7 @@ public final class BastionService implements AutoCloseable {
     private List<DN> productionBases;
     private ProductionDirectoryFacts.Nesting nesting;
     private LDAPInterface bastionLdap;
+    private int bastionPageSize = BastionTarget.DEFAULT_PAGE_SIZE;
     private DN bastionAccounts;
     private DN bastionShadowContainer;
     private LdapBastionDirectory.Mode bastionMode;
@@ -335,6 +336,7 @@ public final class BastionService implements AutoCloseable {
             EmbeddedBastionDirectory directory = EmbeddedBastionDirectory.start(options);
             started.push(new Component("bastion directory", directory));
             bastionLdap = directory.pool();
+            bastionPageSize = BastionTarget.EMBEDDED_PAGE_SIZE;
             bastionLdapPort = directory.ldapPort();
             bastionAccounts = directory.usersContainer();
             bastionShadowContainer = directory.shadowPrincipalContainer();
@@ -515,7 +517,11 @@ public final class BastionService implements AutoCloseable {
                     new SyncEngine(
                             syncOptions(),
                             productionLdap,
-                            new BastionTarget(bastionLdap, bastionAccounts, bastionShadowContainer),
+                            new BastionTarget(
+                                    bastionLdap,
+                                    bastionAccounts,
+                                    bastionShadowContainer,
+                                    bastionPageSize),
                             database,
                             audit,
                             ManagedGroups.of(groups),

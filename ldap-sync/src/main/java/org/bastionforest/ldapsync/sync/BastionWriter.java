@@ -200,7 +200,7 @@ final class BastionWriter {
     }
 
     /** Streams every account the sync made (those with an objectGUID), page by page. */
-    void forEachAccount(int pageSize, Consumer<Account> each) throws LDAPException {
+    void forEachAccount(Consumer<Account> each) throws LDAPException {
         withConnection(
                 c -> {
                     PagedSearch search =
@@ -208,7 +208,7 @@ final class BastionWriter {
                                     c,
                                     target.accountsBase(),
                                     SYNCED_ACCOUNTS,
-                                    pageSize,
+                                    target.pageSize(),
                                     List.of(),
                                     "sAMAccountName",
                                     "objectGUID",

@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * SyncEngine sync = new SyncEngine(
  *         SyncOptions.activeDirectory(SourceKind.AD_DIRSYNC, new DN("DC=corp,DC=example")),
  *         production.pool(),
- *         new BastionTarget(bastion.pool(), bastion.usersContainer(), bastion.shadowPrincipalContainer()),
+ *         new BastionTarget(bastion.pool(), bastion.usersContainer(), bastion.shadowPrincipalContainer(),
+ *                 BastionTarget.EMBEDDED_PAGE_SIZE),
  *         database, audit, ManagedGroups.of(shadowGroups), requests::retireAccount, Clock.systemUTC());
  * SyncPlan plan = sync.dryRun();   // nothing written
  * SyncResult result = sync.run();
@@ -293,14 +294,18 @@ public final class SyncEngine {
         }
         int[] total = {0};
         Set<ObjectGuid> inScope = reading.failed ? null : reading.inScope;
-        bastion.forEachAccount(
-                options.pageSize(),
-                account -> {
-                    total[0]++;
-                    if (inScope != null && !inScope.contains(account.anchor())) {
-                        doomed.putIfAbsent(account.anchor(), account);
-                    }
-                });
+        // Every account is read when there is a diff to make, or deletions whose share of the
+        // whole the guard must weigh; an incremental run with neither (the usual case) skips it,
+        // which keeps it proportional to the changes rather than to the directory
+        if (inScope != null || !doomed.isEmpty() || reading.full) {
+            bastion.forEachAccount(
+                    account -> {
+                        total[0]++;
+                        if (inScope != null && !inScope.contains(account.anchor())) {
+                            doomed.putIfAbsent(account.anchor(), account);
+                        }
+                    });
+        }
 
         // shadow principals: one per managed group found in production
         List<BastionWriter.Principal> principals = bastion.principals();
