@@ -536,7 +536,7 @@ public final class ApiLoad {
                 failed.get());
     }
 
-    private static List<String> allStaff(int demoPort, int limit) throws LDAPException {
+    static List<String> allStaff(int demoPort, int limit) throws LDAPException {
         try (LDAPConnection demo = BenchSupport.demo(demoPort)) {
             List<String> users = new ArrayList<>();
             for (String member :
@@ -553,7 +553,7 @@ public final class ApiLoad {
         }
     }
 
-    private static void defineGroup(Http admin, int demoPort) throws Exception {
+    static void defineGroup(Http admin, int demoPort) throws Exception {
         Sid sqlAdmins;
         Sid allStaff;
         try (LDAPConnection demo = BenchSupport.demo(demoPort)) {
@@ -579,7 +579,7 @@ public final class ApiLoad {
         return Sid.fromBytes(demo.getEntry(dn, "objectSid").getAttributeValueBytes("objectSid"));
     }
 
-    private static void sync(Http admin) throws Exception {
+    static void sync(Http admin) throws Exception {
         for (int i = 0; i < 600; i++) {
             HttpResponse<String> r = admin.send("POST", "/api/v1/sync", Map.of());
             if (r.statusCode() == 409) {
@@ -638,6 +638,21 @@ public final class ApiLoad {
                     HttpResponse.BodyHandlers.ofString());
         }
 
+        byte[] getBytes(String path) throws Exception {
+            HttpResponse<byte[]> r =
+                    CLIENT.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                    .header("Authorization", authorization)
+                                    .timeout(Duration.ofSeconds(120))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("GET " + path + ": " + r.statusCode());
+            }
+            return r.body();
+        }
+
         JsonNode post(String path, Object body) throws Exception {
             HttpResponse<String> r = send("POST", path, body);
             if (r.statusCode() >= 300) {
@@ -655,6 +670,7 @@ public final class ApiLoad {
         final int managementPort = FreePorts.next();
         final int bastionLdapPort = FreePorts.next();
         final int demoPort = FreePorts.next();
+        final int kdcPort = FreePorts.next();
         private ManagedProcess process;
 
         private Service(Path dir) {
@@ -663,7 +679,6 @@ public final class ApiLoad {
 
         static Service start(Path dir) throws IOException {
             Service s = new Service(dir);
-            int kdc = FreePorts.next();
             Map<String, String> env = new HashMap<>();
             env.put("BASTION_DATA_DIR", dir.resolve("data").toString());
             env.put("BASTION_REST_PORT", Integer.toString(s.restPort));
@@ -672,8 +687,8 @@ public final class ApiLoad {
             env.put("BASTION_BASTION_EMBEDDED_LDAP_PORT", Integer.toString(s.bastionLdapPort));
             env.put("BASTION_BASTION_EMBEDDED_LDAPS_PORT", Integer.toString(FreePorts.next()));
             env.put("BASTION_PRODUCTION_DEMO_PORT", Integer.toString(s.demoPort));
-            env.put("BASTION_KDC_TCP_PORT", Integer.toString(kdc));
-            env.put("BASTION_KDC_UDP_PORT", Integer.toString(kdc));
+            env.put("BASTION_KDC_TCP_PORT", Integer.toString(s.kdcPort));
+            env.put("BASTION_KDC_UDP_PORT", Integer.toString(s.kdcPort));
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Xmx256m");
@@ -716,6 +731,11 @@ public final class ApiLoad {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+
+        /** The service JVM's process id. */
+        long pid() {
+            return process.pid();
         }
 
         @Override

@@ -3,11 +3,15 @@ package org.bastionforest.bench;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchEntry;
+import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.Modification;
+import com.unboundid.ldap.sdk.ModificationType;
 import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bastionforest.ldapsync.embedded.AdSchema;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
 import org.bastionforest.ldapsync.sync.BastionTarget;
@@ -50,6 +55,7 @@ import org.bastionforest.shadowgroups.storage.DatabaseOptions;
  * java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
  *     org.bastionforest.bench.SyncThroughput 50000 5000
  * java -Xmx1g -cp ... org.bastionforest.bench.SyncThroughput 100000 10000 memory
+ * java -Xmx2g -cp ... org.bastionforest.bench.SyncThroughput 50000 5000 incremental
  * </pre>
  *
  * In {@code memory} mode the run syncs once and then reports this JVM's resident set (VmRSS, VmHWM)
@@ -133,6 +139,138 @@ public final class SyncThroughput {
         }
     }
 
+    /**
+     * The incremental result.
+     *
+     * @param users users in the source before the changes
+     * @param fullMillis the first (full) run
+     * @param changes changes made in the source
+     * @param secondRunWasFull whether the engine read everything again (it must not)
+     * @param incrementalMillis the engine's run that picked the changes up
+     * @param counts what that run changed in the bastion directory
+     * @param accountsAfter accounts in the bastion directory after it
+     */
+    public record Incremental(
+            int users,
+            long fullMillis,
+            int changes,
+            boolean secondRunWasFull,
+            long incrementalMillis,
+            SyncResult.Counts counts,
+            int accountsAfter) {
+        /** A markdown table of the result. */
+        public String markdown() {
+            return String.format(
+                    Locale.ROOT,
+                    "| incremental sync, %,d users | time |%n"
+                            + "| --- | --- |%n"
+                            + "| first run (full) | %.1f s |%n"
+                            + "| %d changes: 60 display names and mail, 20 disabled, 20 new users"
+                            + " | %d ms (%s; added %d, updated %d, deleted %d, failed %d) |%n",
+                    users,
+                    fullMillis / 1000.0,
+                    changes,
+                    incrementalMillis,
+                    secondRunWasFull ? "FULL read" : "incremental by uSNChanged",
+                    counts.added(),
+                    counts.updated(),
+                    counts.deleted(),
+                    counts.failed());
+        }
+    }
+
+    /**
+     * A full sync, then 100 changes in the source (60 users with a new display name and mail, 20
+     * disabled, 20 new users; each with the next {@code uSNChanged}, as AD stamps them), then the
+     * engine's next run, timed from its start to its end.
+     */
+    public static Incremental incremental(int users, int groups) throws Exception {
+        Path dir = Files.createTempDirectory("bastion-bench-syncinc-");
+        AtomicLong usn = new AtomicLong(10_000L + users);
+        InMemoryDirectoryServer source = source(users, groups, new Random(42), usn);
+        try (LDAPConnectionPool production = new LDAPConnectionPool(source.getConnection(), 1, 4);
+                EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
+                Database db = Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
+            SyncEngine engine = engine(production, bastion, db, groups);
+            long t0 = System.nanoTime();
+            SyncResult first = engine.run();
+            long fullMillis = (System.nanoTime() - t0) / 1_000_000;
+            if (first.outcome() != SyncResult.Outcome.COMPLETED || !first.full()) {
+                throw new IllegalStateException("first sync: " + first);
+            }
+            int changes = 0;
+            for (int i = 0; i < 80; i++) {
+                int u = i * (users / 80);
+                String dn = "CN=User " + u + " (u" + u + "),OU=People," + SOURCE_ROOT;
+                String when = StaticUtils.encodeGeneralizedTime(System.currentTimeMillis());
+                List<Modification> mods = new ArrayList<>();
+                if (i < 60) {
+                    mods.add(
+                            new Modification(
+                                    ModificationType.REPLACE, "displayName", "Renamed " + u));
+                    mods.add(
+                            new Modification(
+                                    ModificationType.REPLACE,
+                                    "mail",
+                                    "renamed" + u + "@corp.example"));
+                } else {
+                    mods.add(
+                            new Modification(
+                                    ModificationType.REPLACE, "userAccountControl", "514"));
+                }
+                mods.add(
+                        new Modification(
+                                ModificationType.REPLACE,
+                                "uSNChanged",
+                                Long.toString(usn.incrementAndGet())));
+                mods.add(new Modification(ModificationType.REPLACE, "whenChanged", when));
+                source.modify(dn, mods);
+                changes++;
+            }
+            Random random = new Random(7);
+            for (int i = 0; i < 20; i++) {
+                String sam = "new" + i;
+                Entry e = new Entry("CN=New " + i + " (" + sam + "),OU=People," + SOURCE_ROOT);
+                e.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
+                e.addAttribute("cn", "New " + i + " (" + sam + ")");
+                e.addAttribute("sn", "New" + i);
+                e.addAttribute("displayName", "New " + i);
+                e.addAttribute("sAMAccountName", sam);
+                e.addAttribute("userPrincipalName", sam + "@corp.example");
+                e.addAttribute("mail", sam + "@corp.example");
+                e.addAttribute("objectSid", Sid.of(DOMAIN, 900_000 + i).toBytes());
+                e.addAttribute("objectGUID", guid(random));
+                e.addAttribute("userAccountControl", "512");
+                e.addAttribute("sAMAccountType", "805306368");
+                long stamp = usn.incrementAndGet();
+                e.addAttribute("uSNCreated", Long.toString(stamp));
+                e.addAttribute("uSNChanged", Long.toString(stamp));
+                e.addAttribute(
+                        "whenChanged",
+                        StaticUtils.encodeGeneralizedTime(System.currentTimeMillis()));
+                source.add(e);
+                changes++;
+            }
+            long t1 = System.nanoTime();
+            SyncResult second = engine.run();
+            long incrementalMillis = (System.nanoTime() - t1) / 1_000_000;
+            if (second.outcome() != SyncResult.Outcome.COMPLETED) {
+                throw new IllegalStateException("incremental sync: " + second);
+            }
+            return new Incremental(
+                    users,
+                    fullMillis,
+                    changes,
+                    second.full(),
+                    incrementalMillis,
+                    second.counts(),
+                    accounts(bastion));
+        } finally {
+            source.shutDown(true);
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
     static SyncEngine engine(
             LDAPConnectionPool production,
             EmbeddedBastionDirectory bastion,
@@ -149,7 +287,8 @@ public final class SyncThroughput {
                 new BastionTarget(
                         bastion.pool(),
                         bastion.usersContainer(),
-                        bastion.shadowPrincipalContainer()),
+                        bastion.shadowPrincipalContainer(),
+                        BastionTarget.EMBEDDED_PAGE_SIZE),
                 db,
                 new AuditLog(db),
                 () -> Set.copyOf(managed),
@@ -226,7 +365,37 @@ public final class SyncThroughput {
 
     /** An AD-like source: users in OU=People, groups of 20 random members in OU=Groups. */
     static InMemoryDirectoryServer source(int users, int groups, Random random) throws Exception {
+        return source(users, groups, random, null);
+    }
+
+    /**
+     * The same source; with {@code usn} its root DSE also names a domain controller, the default
+     * naming context and {@code highestCommittedUSN} (the counter's value), as an AD DC's does, so
+     * that the engine syncs incrementally by {@code uSNChanged}.
+     */
+    static InMemoryDirectoryServer source(int users, int groups, Random random, AtomicLong usn)
+            throws Exception {
         InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(SOURCE_ROOT);
+        if (usn != null) {
+            config.addInMemoryOperationInterceptor(
+                    new InMemoryOperationInterceptor() {
+                        @Override
+                        public void processSearchEntry(InMemoryInterceptedSearchEntry result) {
+                            if (!result.getSearchEntry().getDN().isEmpty()) {
+                                return;
+                            }
+                            Entry root = result.getSearchEntry().duplicate();
+                            root.setAttribute("defaultNamingContext", SOURCE_ROOT);
+                            root.setAttribute(
+                                    "dsServiceName",
+                                    "CN=NTDS Settings,CN=DC1,CN=Servers,CN=Default-First-Site-Name,"
+                                            + "CN=Sites,CN=Configuration,"
+                                            + SOURCE_ROOT);
+                            root.setAttribute("highestCommittedUSN", Long.toString(usn.get()));
+                            result.setSearchEntry(root);
+                        }
+                    });
+        }
         config.setSchema(AdSchema.load());
         config.setEqualityIndexAttributes(
                 "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "member");
@@ -298,7 +467,8 @@ public final class SyncThroughput {
     /**
      * Prints the result table, or in memory mode this JVM's memory after a sync.
      *
-     * @param args users (50000), groups (5000), mode (throughput, memory, memory-reference)
+     * @param args users (50000), groups (5000), mode (throughput, incremental, memory,
+     *     memory-reference)
      */
     public static void main(String[] args) throws Exception {
         int users = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
@@ -373,6 +543,7 @@ public final class SyncThroughput {
                 printMemory("reference: the same entries in a bare UnboundID in-memory server");
                 source.shutDown(true);
             }
+            case "incremental" -> System.out.print(incremental(users, groups).markdown());
             default -> System.out.print(run(users, groups).markdown());
         }
     }

@@ -14,4 +14,20 @@ class SyncThroughputSmokeTest {
         assertThat(r.syncMillis()).isPositive();
         assertThat(r.markdown()).contains("| the sync engine (300 accounts written) |");
     }
+
+    @Test
+    void incremental_whenAHundredChanges_thenTheNextRunReadsOnlyThemAndAppliesThem()
+            throws Exception {
+        SyncThroughput.Incremental r = SyncThroughput.incremental(400, 20);
+
+        assertThat(r.secondRunWasFull()).as("the second run read everything again").isFalse();
+        assertThat(r.changes()).isEqualTo(100);
+        assertThat(r.counts().added()).as("new users").isEqualTo(20);
+        assertThat(r.counts().failed()).isZero();
+        assertThat(r.counts().updated() + r.counts().deleted())
+                .as("renamed and disabled users")
+                .isEqualTo(80);
+        assertThat(r.accountsAfter()).isEqualTo(400 + 20 - r.counts().deleted());
+        assertThat(r.markdown()).contains("incremental by uSNChanged");
+    }
 }
