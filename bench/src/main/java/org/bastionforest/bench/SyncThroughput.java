@@ -229,26 +229,13 @@ public final class SyncThroughput {
             }
             Random random = new Random(7);
             for (int i = 0; i < 20; i++) {
-                String sam = "new" + i;
-                Entry e = new Entry("CN=New " + i + " (" + sam + "),OU=People," + SOURCE_ROOT);
-                e.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
-                e.addAttribute("cn", "New " + i + " (" + sam + ")");
-                e.addAttribute("sn", "New" + i);
-                e.addAttribute("displayName", "New " + i);
-                e.addAttribute("sAMAccountName", sam);
-                e.addAttribute("userPrincipalName", sam + "@corp.example");
-                e.addAttribute("mail", sam + "@corp.example");
-                e.addAttribute("objectSid", Sid.of(DOMAIN, 900_000 + i).toBytes());
-                e.addAttribute("objectGUID", guid(random));
-                e.addAttribute("userAccountControl", "512");
-                e.addAttribute("sAMAccountType", "805306368");
-                long stamp = usn.incrementAndGet();
-                e.addAttribute("uSNCreated", Long.toString(stamp));
-                e.addAttribute("uSNChanged", Long.toString(stamp));
-                e.addAttribute(
-                        "whenChanged",
-                        StaticUtils.encodeGeneralizedTime(System.currentTimeMillis()));
-                source.add(e);
+                source.add(
+                        user(
+                                "New " + i,
+                                "new" + i,
+                                900_000 + i,
+                                guid(random),
+                                usn.incrementAndGet()));
                 changes++;
             }
             long t1 = System.nanoTime();
@@ -417,25 +404,8 @@ public final class SyncThroughput {
         List<String> dns = new ArrayList<>(users);
         for (int u = 0; u < users; u++) {
             String sam = "u" + u;
-            String dn = "CN=User " + u + " (" + sam + "),OU=People," + SOURCE_ROOT;
-            dns.add(dn);
-            Entry e = new Entry(dn);
-            e.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
-            e.addAttribute("cn", "User " + u + " (" + sam + ")");
-            e.addAttribute("sn", "User" + u);
-            e.addAttribute("givenName", "Given" + u);
-            e.addAttribute("displayName", "User " + u);
-            e.addAttribute("sAMAccountName", sam);
-            e.addAttribute("userPrincipalName", sam + "@corp.example");
-            e.addAttribute("mail", sam + "@corp.example");
-            e.addAttribute("objectSid", Sid.of(DOMAIN, 1000 + u).toBytes());
-            e.addAttribute("objectGUID", guid(random));
-            e.addAttribute("userAccountControl", "512");
-            e.addAttribute("sAMAccountType", "805306368");
-            e.addAttribute("uSNCreated", Integer.toString(10_000 + u));
-            e.addAttribute("uSNChanged", Integer.toString(10_000 + u));
-            e.addAttribute(
-                    "whenChanged", StaticUtils.encodeGeneralizedTime(System.currentTimeMillis()));
+            Entry e = user("User " + u, sam, 1000 + u, guid(random), 10_000 + u);
+            dns.add(e.getDN());
             server.add(e);
         }
         for (int g = 0; g < groups; g++) {
@@ -455,6 +425,28 @@ public final class SyncThroughput {
         }
         server.startListening();
         return server;
+    }
+
+    /** A user entry as AD holds it, in OU=People, created and last changed at {@code usn}. */
+    private static Entry user(String name, String sam, long rid, byte[] guid, long usn) {
+        Entry e = new Entry("CN=" + name + " (" + sam + "),OU=People," + SOURCE_ROOT);
+        e.addAttribute("objectClass", "top", "person", "organizationalPerson", "user");
+        e.addAttribute("cn", name + " (" + sam + ")");
+        e.addAttribute("sn", name.replace(" ", ""));
+        e.addAttribute("givenName", "Given " + name);
+        e.addAttribute("displayName", name);
+        e.addAttribute("sAMAccountName", sam);
+        e.addAttribute("userPrincipalName", sam + "@corp.example");
+        e.addAttribute("mail", sam + "@corp.example");
+        e.addAttribute("objectSid", Sid.of(DOMAIN, rid).toBytes());
+        e.addAttribute("objectGUID", guid);
+        e.addAttribute("userAccountControl", "512");
+        e.addAttribute("sAMAccountType", "805306368");
+        e.addAttribute("uSNCreated", Long.toString(usn));
+        e.addAttribute("uSNChanged", Long.toString(usn));
+        e.addAttribute(
+                "whenChanged", StaticUtils.encodeGeneralizedTime(System.currentTimeMillis()));
+        return e;
     }
 
     private static byte[] guid(Random random) {
