@@ -35,13 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 abstract class StoreContract {
     /** The latest migration's version: bump it with every new migration. */
-    static final String EXPECTED_SCHEMA_VERSION = "9";
+    static final String EXPECTED_SCHEMA_VERSION = "10";
 
     /**
-     * How many migrations a new database runs: V1 to V9 (common) and V4_1 (vendor: Quartz's
+     * How many migrations a new database runs: V1 to V10 (common) and V4_1 (vendor: Quartz's
      * tables).
      */
-    static final int EXPECTED_MIGRATIONS = 10;
+    static final int EXPECTED_MIGRATIONS = 11;
 
     static final String WRONG_PASSWORD = "wrong-password-Zq81x";
 
