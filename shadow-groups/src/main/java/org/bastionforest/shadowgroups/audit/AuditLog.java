@@ -193,6 +193,19 @@ public final class AuditLog {
         return p.record;
     }
 
+    /** Whether an SQL data exception (class 22) or constraint violation (class 23) caused it. */
+    private static boolean causedByData(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("22") || state.startsWith("23")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The lock a group commit holds (tests hold it to gather a group). */
     ReentrantLock groupCommitLock() {
         return commits;
@@ -215,8 +228,10 @@ public final class AuditLog {
     }
 
     /**
-     * Commits up to {@link #MAX_GROUP} waiting events in one transaction. If that fails and there
-     * was more than one, each is tried alone, so that one bad event fails only its own caller.
+     * Commits up to {@link #MAX_GROUP} waiting events in one transaction. If that fails because of
+     * the data (SQLState class 22 or 23) and there was more than one, each is tried alone, so that
+     * one bad event fails only its own caller; any other failure (the database is down, a time-out)
+     * fails them all at once rather than once per event.
      */
     private void commitPending() {
         List<Pending> group = new ArrayList<>();
@@ -233,8 +248,8 @@ public final class AuditLog {
                 group.get(i).record = records.get(i);
             }
         } catch (StorageException e) {
-            if (group.size() == 1) {
-                group.get(0).failure = e;
+            if (group.size() == 1 || !causedByData(e)) {
+                group.forEach(p -> p.failure = e);
                 return;
             }
             for (Pending p : group) {

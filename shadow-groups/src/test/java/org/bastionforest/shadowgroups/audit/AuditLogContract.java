@@ -279,6 +279,39 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void append_whenTheDatabaseIsGoneDuringAGroup_thenEveryWaitingCallerFailsAndNoneHangs()
+            throws Exception {
+        five();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        java.util.concurrent.locks.ReentrantLock lock = audit.groupCommitLock();
+        List<Future<AuditRecord>> calls = new ArrayList<>();
+        lock.lock();
+        try {
+            for (String actor : List.of("a", "b", "c")) {
+                calls.add(
+                        pool.submit(() -> audit.append(AuditEvent.of("grant.started", T0, actor))));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (audit.waitingForGroupCommit() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            db.close();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            for (Future<AuditRecord> call : calls) {
+                assertThatThrownBy(() -> call.get(60, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(
+                                org.bastionforest.shadowgroups.errors.StorageException.class);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(audit.waitingForGroupCommit()).isZero();
+    }
+
+    @Test
     void verify_whenAnEventsDetailsAreEdited_thenExactlyThatEventIsReportedEdited()
             throws Exception {
         List<AuditRecord> records = five();
