@@ -54,13 +54,17 @@ import org.bastionforest.shadowgroups.storage.DatabaseOptions;
  * <pre>
  * java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
  *     org.bastionforest.bench.SyncThroughput 50000 5000
- * java -Xmx1g -cp ... org.bastionforest.bench.SyncThroughput 100000 10000 memory
+ * java -Xmx800m -XX:+UseG1GC -XX:+UseStringDeduplication -XX:MinHeapFreeRatio=10 \
+ *     -XX:MaxHeapFreeRatio=20 -cp ... org.bastionforest.bench.SyncThroughput 100000 10000 memory
  * java -Xmx2g -cp ... org.bastionforest.bench.SyncThroughput 50000 5000 incremental
  * </pre>
  *
  * In {@code memory} mode the run syncs once and then reports this JVM's resident set (VmRSS, VmHWM)
  * and heap after a full GC; the reference is the same source entries alone in a bare in-memory
- * server in a JVM like it ({@code memory-reference}).
+ * server in a JVM like it ({@code memory-reference}). The JVM options are the launcher's defaults
+ * ({@code ./bastion}) plus the heap operations.md recommends for 100,000 accounts. {@code
+ * -Dbench.histogram=true} adds the live heap's largest classes, {@code -Dbench.nmt=true} (with
+ * {@code -XX:NativeMemoryTracking=summary}) where the rest of the resident set goes.
  */
 public final class SyncThroughput {
     static final String SOURCE_ROOT = "DC=corp,DC=example";
@@ -563,5 +567,29 @@ public final class SyncThroughput {
                 heap >> 20,
                 rss,
                 hwm);
+        if (Boolean.getBoolean("bench.nmt")) {
+            // needs -XX:NativeMemoryTracking=summary: where the RSS beyond the heap goes
+            Object nmt =
+                    ManagementFactory.getPlatformMBeanServer()
+                            .invoke(
+                                    new javax.management.ObjectName(
+                                            "com.sun.management:type=DiagnosticCommand"),
+                                    "vmNativeMemory",
+                                    new Object[] {new String[] {"summary"}},
+                                    new String[] {String[].class.getName()});
+            System.out.println(nmt);
+        }
+        if (Boolean.getBoolean("bench.histogram")) {
+            // the 40 largest classes of the live heap, as jmap -histo:live prints them
+            Object histogram =
+                    ManagementFactory.getPlatformMBeanServer()
+                            .invoke(
+                                    new javax.management.ObjectName(
+                                            "com.sun.management:type=DiagnosticCommand"),
+                                    "gcClassHistogram",
+                                    new Object[] {new String[0]},
+                                    new String[] {String[].class.getName()});
+            histogram.toString().lines().limit(43).forEach(System.out::println);
+        }
     }
 }
