@@ -461,6 +461,100 @@ public final class SyncThroughput {
     }
 
     /**
+     * A JVM's memory at one moment.
+     *
+     * @param what what was measured
+     * @param maxHeapBytes the heap limit
+     * @param heapUsedBytes heap used after three full GCs
+     * @param rssKb VmRSS
+     * @param hwmKb VmHWM, the resident set's peak
+     */
+    public record MemoryUse(
+            String what, long maxHeapBytes, long heapUsedBytes, long rssKb, long hwmKb) {
+        /** One markdown table row. */
+        public String markdown() {
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | max heap %d MiB | heap used after GC %d MiB | VmRSS %,d kB | VmHWM %,d"
+                            + " kB |%n",
+                    what,
+                    maxHeapBytes >> 20,
+                    heapUsedBytes >> 20,
+                    rssKb,
+                    hwmKb);
+        }
+    }
+
+    /**
+     * The service's side of a full sync, measured after it.
+     *
+     * @param accounts accounts in the bastion directory after the sync
+     * @param syncMillis how long the sync took
+     * @param outcome the sync's outcome
+     * @param use this JVM's memory after the sync, the bastion directory still open
+     */
+    public record Memory(int accounts, long syncMillis, String outcome, MemoryUse use) {
+        /** One markdown table row. */
+        public String markdown() {
+            return use.markdown();
+        }
+    }
+
+    /**
+     * Syncs {@code users} users and {@code groups} groups from a source in a JVM of its own (so
+     * that only the service's side is in this one) into a fresh embedded bastion directory with an
+     * embedded HSQLDB file database, then measures this JVM with both still open.
+     */
+    public static Memory memory(int users, int groups) throws Exception {
+        Process child =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx3g",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                SyncThroughput.class.getName(),
+                                Integer.toString(users),
+                                Integer.toString(groups),
+                                "source")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        Path dir = Files.createTempDirectory("bastion-bench-syncmem-");
+        try (java.io.BufferedReader out =
+                new java.io.BufferedReader(
+                        new java.io.InputStreamReader(
+                                child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            int port = -1;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("PORT ")) {
+                    port = Integer.parseInt(line.substring(5).trim());
+                    break;
+                }
+            }
+            if (port < 0) {
+                throw new IllegalStateException("the source process did not start");
+            }
+            try (LDAPConnectionPool production =
+                            new LDAPConnectionPool(new LDAPConnection("127.0.0.1", port), 1, 4);
+                    EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
+                    Database db = Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
+                long t0 = System.nanoTime();
+                SyncResult r = engine(production, bastion, db, groups).run();
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                production.close();
+                return new Memory(
+                        accounts(bastion),
+                        millis,
+                        r.outcome().toString(),
+                        measure("sync engine + embedded bastion directory"));
+            }
+        } finally {
+            child.destroyForcibly().waitFor();
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
+    /**
      * Prints the result table, or in memory mode this JVM's memory after a sync.
      *
      * @param args users (50000), groups (5000), mode (throughput, incremental, memory,
@@ -472,60 +566,17 @@ public final class SyncThroughput {
         String mode = args.length > 2 ? args[2] : "throughput";
         switch (mode) {
             case "memory" -> {
-                // the source runs in a JVM of its own: only the service's side is measured here
-                Process child =
-                        new ProcessBuilder(
-                                        Path.of(System.getProperty("java.home"), "bin", "java")
-                                                .toString(),
-                                        "-Xmx3g",
-                                        "-cp",
-                                        System.getProperty("java.class.path"),
-                                        SyncThroughput.class.getName(),
-                                        Integer.toString(users),
-                                        Integer.toString(groups),
-                                        "source")
-                                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                                .start();
-                Path dir = Files.createTempDirectory("bastion-bench-syncmem-");
-                try (java.io.BufferedReader out =
-                        new java.io.BufferedReader(
-                                new java.io.InputStreamReader(
-                                        child.getInputStream(),
-                                        java.nio.charset.StandardCharsets.UTF_8))) {
-                    String line;
-                    int port = -1;
-                    while ((line = out.readLine()) != null) {
-                        if (line.startsWith("PORT ")) {
-                            port = Integer.parseInt(line.substring(5).trim());
-                            break;
-                        }
-                    }
-                    if (port < 0) {
-                        throw new IllegalStateException("the source process did not start");
-                    }
-                    LDAPConnectionPool production =
-                            new LDAPConnectionPool(new LDAPConnection("127.0.0.1", port), 1, 4);
-                    try (EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
-                            Database db =
-                                    Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
-                        long t0 = System.nanoTime();
-                        SyncResult r = engine(production, bastion, db, groups).run();
-                        long millis = (System.nanoTime() - t0) / 1_000_000;
-                        production.close();
-                        System.out.println(
-                                "synced "
-                                        + accounts(bastion)
-                                        + " accounts in "
-                                        + millis
-                                        + " ms ("
-                                        + r.outcome()
-                                        + ")");
-                        printMemory("sync engine + embedded bastion directory");
-                    }
-                } finally {
-                    child.destroyForcibly().waitFor();
-                    BenchSupport.deleteTree(dir);
-                }
+                Memory m = memory(users, groups);
+                System.out.println(
+                        "synced "
+                                + m.accounts()
+                                + " accounts in "
+                                + m.syncMillis()
+                                + " ms ("
+                                + m.outcome()
+                                + ")");
+                System.out.print(m.markdown());
+                printDiagnostics();
             }
             case "source" -> {
                 InMemoryDirectoryServer source = source(users, groups, new Random(42));
@@ -536,7 +587,10 @@ public final class SyncThroughput {
             }
             case "memory-reference" -> {
                 InMemoryDirectoryServer source = source(users, groups, new Random(42));
-                printMemory("reference: the same entries in a bare UnboundID in-memory server");
+                System.out.print(
+                        measure("reference: the same entries in a bare UnboundID in-memory server")
+                                .markdown());
+                printDiagnostics();
                 source.shutDown(true);
             }
             case "incremental" -> System.out.print(incremental(users, groups).markdown());
@@ -544,29 +598,32 @@ public final class SyncThroughput {
         }
     }
 
-    private static void printMemory(String what) throws Exception {
+    /** This JVM's heap after three full GCs and its resident set, as {@code what}. */
+    static MemoryUse measure(String what) throws Exception {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(200);
         }
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        String rss = "";
-        String hwm = "";
+        long rss = -1;
+        long hwm = -1;
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
-                rss = line.substring(6).trim();
+                rss = kilobytes(line);
             } else if (line.startsWith("VmHWM:")) {
-                hwm = line.substring(6).trim();
+                hwm = kilobytes(line);
             }
         }
-        System.out.printf(
-                Locale.ROOT,
-                "| %s | max heap %d MiB | heap used after GC %d MiB | VmRSS %s | VmHWM %s |%n",
-                what,
-                Runtime.getRuntime().maxMemory() >> 20,
-                heap >> 20,
-                rss,
-                hwm);
+        return new MemoryUse(what, Runtime.getRuntime().maxMemory(), heap, rss, hwm);
+    }
+
+    private static long kilobytes(String statusLine) {
+        // "VmRSS:\t  123456 kB"
+        return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
+    }
+
+    /** With -Dbench.nmt / -Dbench.histogram: where the memory goes. */
+    private static void printDiagnostics() throws Exception {
         if (Boolean.getBoolean("bench.nmt")) {
             // needs -XX:NativeMemoryTracking=summary: where the RSS beyond the heap goes
             Object nmt =

@@ -16,6 +16,18 @@ class SyncThroughputSmokeTest {
     }
 
     @Test
+    void memory_whenASmallSourceInItsOwnJvm_thenEveryUserSyncedAndThisJvmMeasured()
+            throws Exception {
+        SyncThroughput.Memory m = SyncThroughput.memory(200, 20);
+
+        assertThat(m.accounts()).isEqualTo(200);
+        assertThat(m.outcome()).isEqualTo("COMPLETED");
+        assertThat(m.use().heapUsedBytes()).isPositive().isLessThan(m.use().maxHeapBytes());
+        assertThat(m.use().rssKb()).isPositive().isLessThanOrEqualTo(m.use().hwmKb());
+        assertThat(m.markdown()).startsWith("| sync engine + embedded bastion directory |");
+    }
+
+    @Test
     void incremental_whenAHundredChanges_thenTheNextRunReadsOnlyThemAndAppliesThem()
             throws Exception {
         SyncThroughput.Incremental r = SyncThroughput.incremental(400, 20);
