@@ -626,27 +626,24 @@ public final class SyncThroughput {
     private static void printDiagnostics() throws Exception {
         if (Boolean.getBoolean("bench.nmt")) {
             // needs -XX:NativeMemoryTracking=summary: where the RSS beyond the heap goes
-            Object nmt =
-                    ManagementFactory.getPlatformMBeanServer()
-                            .invoke(
-                                    new javax.management.ObjectName(
-                                            "com.sun.management:type=DiagnosticCommand"),
-                                    "vmNativeMemory",
-                                    new Object[] {new String[] {"summary"}},
-                                    new String[] {String[].class.getName()});
-            System.out.println(nmt);
+            System.out.println(diagnosticCommand("vmNativeMemory", "summary"));
         }
         if (Boolean.getBoolean("bench.histogram")) {
             // the 40 largest classes of the live heap, as jmap -histo:live prints them
-            Object histogram =
-                    ManagementFactory.getPlatformMBeanServer()
-                            .invoke(
-                                    new javax.management.ObjectName(
-                                            "com.sun.management:type=DiagnosticCommand"),
-                                    "gcClassHistogram",
-                                    new Object[] {new String[0]},
-                                    new String[] {String[].class.getName()});
-            histogram.toString().lines().limit(43).forEach(System.out::println);
+            diagnosticCommand("gcClassHistogram").lines().limit(43).forEach(System.out::println);
         }
+    }
+
+    /** Runs a jcmd command in this JVM (the DiagnosticCommand MBean) and returns its output. */
+    private static String diagnosticCommand(String operation, String... arguments)
+            throws Exception {
+        return String.valueOf(
+                ManagementFactory.getPlatformMBeanServer()
+                        .invoke(
+                                new javax.management.ObjectName(
+                                        "com.sun.management:type=DiagnosticCommand"),
+                                operation,
+                                new Object[] {arguments},
+                                new String[] {String[].class.getName()}));
     }
 }
