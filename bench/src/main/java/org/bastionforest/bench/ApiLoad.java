@@ -678,8 +678,18 @@ public final class ApiLoad {
         }
 
         static Service start(Path dir) throws IOException {
+            return start(dir, List.of("-Xmx256m"), Map.of(), Duration.ofSeconds(120));
+        }
+
+        /**
+         * The packaged service with {@code jvmArgs} and, besides the ports and the data directory,
+         * the configuration variables {@code config}; ready when {@code /health} answers 200.
+         */
+        static Service start(
+                Path dir, List<String> jvmArgs, Map<String, String> config, Duration readyWithin)
+                throws IOException {
             Service s = new Service(dir);
-            Map<String, String> env = new HashMap<>();
+            Map<String, String> env = new HashMap<>(config);
             env.put("BASTION_DATA_DIR", dir.resolve("data").toString());
             env.put("BASTION_REST_PORT", Integer.toString(s.restPort));
             env.put("BASTION_REST_TLS_MODE", "none");
@@ -691,7 +701,7 @@ public final class ApiLoad {
             env.put("BASTION_KDC_UDP_PORT", Integer.toString(s.kdcPort));
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx256m");
+            command.addAll(jvmArgs);
             // e.g. -Dbench.service.jvmArgs=-XX:StartFlightRecording=filename=/tmp/api.jfr
             String extra = System.getProperty("bench.service.jvmArgs", "").strip();
             if (!extra.isEmpty()) {
@@ -703,7 +713,7 @@ public final class ApiLoad {
                     ManagedProcess.start(
                             "bastion-service", command, dir, env, v -> !v.startsWith("BASTION_"));
             try {
-                s.process.awaitReady(Duration.ofSeconds(120), s::healthy);
+                s.process.awaitReady(readyWithin, s::healthy);
             } catch (RuntimeException e) {
                 s.close();
                 throw e;
@@ -731,6 +741,11 @@ public final class ApiLoad {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+
+        /** The service's output (stdout and stderr). */
+        Path log() {
+            return process.log();
         }
 
         /** The service JVM's process id. */

@@ -21,16 +21,22 @@ import com.unboundid.util.StaticUtils;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bastionforest.ldapsync.embedded.AdSchema;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
 import org.bastionforest.ldapsync.sync.BastionTarget;
@@ -68,6 +74,17 @@ import org.bastionforest.shadowgroups.storage.DatabaseOptions;
  */
 public final class SyncThroughput {
     static final String SOURCE_ROOT = "DC=corp,DC=example";
+    static final String SOURCE_BIND_DN = "CN=bastion-sync,OU=People," + SOURCE_ROOT;
+    static final String SOURCE_BIND_PASSWORD = "bench-sync-password-0123456789";
+
+    /** The JVM options the launcher ({@code ./bastion}) starts the service with. */
+    static final List<String> LAUNCHER_DEFAULTS =
+            List.of(
+                    "-XX:+UseG1GC",
+                    "-XX:+UseStringDeduplication",
+                    "-XX:MinHeapFreeRatio=10",
+                    "-XX:MaxHeapFreeRatio=20");
+
     static final Sid DOMAIN = Sid.parse("S-1-5-21-3623811015-3361044348-30300820");
 
     private SyncThroughput() {}
@@ -388,6 +405,7 @@ public final class SyncThroughput {
                     });
         }
         config.setSchema(AdSchema.load());
+        config.addAdditionalBindCredentials(SOURCE_BIND_DN, SOURCE_BIND_PASSWORD);
         config.setEqualityIndexAttributes(
                 "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "member");
         config.setListenerConfigs(
@@ -506,36 +524,11 @@ public final class SyncThroughput {
      * embedded HSQLDB file database, then measures this JVM with both still open.
      */
     public static Memory memory(int users, int groups) throws Exception {
-        Process child =
-                new ProcessBuilder(
-                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                "-Xmx3g",
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                SyncThroughput.class.getName(),
-                                Integer.toString(users),
-                                Integer.toString(groups),
-                                "source")
-                        .redirectError(ProcessBuilder.Redirect.DISCARD)
-                        .start();
         Path dir = Files.createTempDirectory("bastion-bench-syncmem-");
-        try (java.io.BufferedReader out =
-                new java.io.BufferedReader(
-                        new java.io.InputStreamReader(
-                                child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-            String line;
-            int port = -1;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("PORT ")) {
-                    port = Integer.parseInt(line.substring(5).trim());
-                    break;
-                }
-            }
-            if (port < 0) {
-                throw new IllegalStateException("the source process did not start");
-            }
+        try (Source source = Source.start(users, groups, "source")) {
             try (LDAPConnectionPool production =
-                            new LDAPConnectionPool(new LDAPConnection("127.0.0.1", port), 1, 4);
+                            new LDAPConnectionPool(
+                                    new LDAPConnection("127.0.0.1", source.port()), 1, 4);
                     EmbeddedBastionDirectory bastion = BenchSupport.bastion(dir);
                     Database db = Database.open(DatabaseOptions.embedded(dir.resolve("db")))) {
                 long t0 = System.nanoTime();
@@ -549,8 +542,160 @@ public final class SyncThroughput {
                         measure("sync engine + embedded bastion directory"));
             }
         } finally {
-            child.destroyForcibly().waitFor();
             BenchSupport.deleteTree(dir);
+        }
+    }
+
+    /**
+     * The packaged service (its own JVM, the launcher's JVM options and {@code -Xmx<heap>},
+     * embedded bastion directory and HSQLDB) pointed at an AD-like source of {@code users} users
+     * and {@code groups} groups as {@code production.kind: ad} with {@code sync.source: ad-usn}:
+     * its first sync after start, then the service JVM's memory after three full GCs.
+     */
+    public static Memory serviceMemory(int users, int groups, String heap) throws Exception {
+        Path dir = Files.createTempDirectory("bastion-bench-servicemem-");
+        try (Source source = Source.start(users, groups, "source-usn")) {
+            Map<String, String> config = new HashMap<>();
+            config.put("BASTION_PRODUCTION_KIND", "ad");
+            config.put("BASTION_PRODUCTION_URLS", "ldap://127.0.0.1:" + source.port());
+            config.put("BASTION_PRODUCTION_BIND_DN", SOURCE_BIND_DN);
+            config.put("BASTION_PRODUCTION_BIND_PASSWORD", SOURCE_BIND_PASSWORD);
+            config.put("BASTION_PRODUCTION_BASE_DNS", "[\"" + SOURCE_ROOT + "\"]");
+            config.put("BASTION_SYNC_SOURCE", "ad-usn");
+            config.put("BASTION_ADMIN_GROUP", "CN=Group 0,OU=Groups," + SOURCE_ROOT);
+            List<String> jvm = new ArrayList<>(LAUNCHER_DEFAULTS);
+            jvm.add("-Xmx" + heap);
+            long t0 = System.nanoTime();
+            try (ApiLoad.Service service =
+                    ApiLoad.Service.start(dir, jvm, config, Duration.ofMinutes(5))) {
+                String done =
+                        awaitLine(
+                                service.log(),
+                                Pattern.compile("sync\\.(completed|failed|guard-tripped):"),
+                                Duration.ofMinutes(30));
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                if (!done.contains("sync.completed")) {
+                    throw new IllegalStateException("the service's sync did not complete: " + done);
+                }
+                Matcher added = Pattern.compile("(\\d+) added").matcher(done);
+                int accounts = added.find() ? Integer.parseInt(added.group(1)) : -1;
+                String pid = Long.toString(service.pid());
+                for (int i = 0; i < 3; i++) {
+                    jcmd(pid, "GC.run");
+                }
+                // " garbage-first heap   total 694272K, used 551234K [0x..."
+                String heapInfo = jcmd(pid, "GC.heap_info");
+                Matcher used = Pattern.compile("used (\\d+)K").matcher(heapInfo);
+                long usedBytes = used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+                long rss = -1;
+                long hwm = -1;
+                for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        rss = kilobytes(line);
+                    } else if (line.startsWith("VmHWM:")) {
+                        hwm = kilobytes(line);
+                    }
+                }
+                return new Memory(
+                        accounts,
+                        millis,
+                        "COMPLETED",
+                        new MemoryUse(
+                                "the packaged service (" + String.join(" ", jvm) + ")",
+                                parseHeap(heap),
+                                usedBytes,
+                                rss,
+                                hwm));
+            }
+        } finally {
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
+    /** Runs {@code jcmd <pid> <command>} and returns its output. */
+    private static String jcmd(String pid, String command) throws Exception {
+        Process p =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                                pid,
+                                command)
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("jcmd " + command + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static long parseHeap(String heap) {
+        long n = Long.parseLong(heap.substring(0, heap.length() - 1));
+        return switch (Character.toLowerCase(heap.charAt(heap.length() - 1))) {
+            case 'g' -> n << 30;
+            case 'm' -> n << 20;
+            default -> throw new IllegalArgumentException("heap: like 800m or 1g, not " + heap);
+        };
+    }
+
+    /** Waits for the first line of {@code log} in which {@code marker} is found; returns it. */
+    private static String awaitLine(Path log, Pattern marker, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (marker.matcher(line).find()) {
+                        return line;
+                    }
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException(
+                "no line with " + marker + " in " + log + " after " + timeout);
+    }
+
+    /** A source directory in a JVM of its own, so that only the service's side is measured. */
+    private record Source(Process process, int port) implements AutoCloseable {
+        static Source start(int users, int groups, String mode) throws Exception {
+            Process child =
+                    new ProcessBuilder(
+                                    Path.of(System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-Xmx3g",
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    SyncThroughput.class.getName(),
+                                    Integer.toString(users),
+                                    Integer.toString(groups),
+                                    mode)
+                            .redirectError(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+            try {
+                java.io.BufferedReader out =
+                        new java.io.BufferedReader(
+                                new java.io.InputStreamReader(
+                                        child.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("PORT ")) {
+                        return new Source(child, Integer.parseInt(line.substring(5).trim()));
+                    }
+                }
+                throw new IllegalStateException("the source process did not start");
+            } catch (Exception e) {
+                child.destroyForcibly().waitFor();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                process.destroyForcibly().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -578,8 +723,23 @@ public final class SyncThroughput {
                 System.out.print(m.markdown());
                 printDiagnostics();
             }
-            case "source" -> {
-                InMemoryDirectoryServer source = source(users, groups, new Random(42));
+            case "service-memory" -> {
+                Memory m = serviceMemory(users, groups, args.length > 3 ? args[3] : "800m");
+                System.out.println(
+                        "the service synced "
+                                + m.accounts()
+                                + " accounts in "
+                                + m.syncMillis()
+                                + " ms from its start");
+                System.out.print(m.markdown());
+            }
+            case "source", "source-usn" -> {
+                InMemoryDirectoryServer source =
+                        source(
+                                users,
+                                groups,
+                                new Random(42),
+                                mode.equals("source-usn") ? new AtomicLong(10_000L + users) : null);
                 System.out.println("PORT " + source.getListenPort());
                 System.out.flush();
                 System.in.read(); // until the parent goes

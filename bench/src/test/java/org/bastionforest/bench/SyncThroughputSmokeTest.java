@@ -28,6 +28,18 @@ class SyncThroughputSmokeTest {
     }
 
     @Test
+    void serviceMemory_whenThePackagedServiceSyncsASmallAdSource_thenEveryUserAndItsJvmMeasured()
+            throws Exception {
+        SyncThroughput.Memory m = SyncThroughput.serviceMemory(200, 20, "512m");
+
+        assertThat(m.accounts()).as("accounts the service's first sync added").isEqualTo(200);
+        assertThat(m.use().maxHeapBytes()).isEqualTo(512L << 20);
+        assertThat(m.use().heapUsedBytes()).isPositive().isLessThan(m.use().maxHeapBytes());
+        assertThat(m.use().rssKb()).isPositive().isLessThanOrEqualTo(m.use().hwmKb());
+        assertThat(m.markdown()).contains("-XX:+UseStringDeduplication", "-Xmx512m");
+    }
+
+    @Test
     void incremental_whenAHundredChanges_thenTheNextRunReadsOnlyThemAndAppliesThem()
             throws Exception {
         SyncThroughput.Incremental r = SyncThroughput.incremental(400, 20);
