@@ -40,6 +40,17 @@ class SyncThroughputSmokeTest {
     }
 
     @Test
+    void launcherDefaults_whenComparedWithTheLauncherScript_thenTheSameOptions() throws Exception {
+        // the service-memory benchmark starts the service as ./bastion does: keep them in step
+        String script =
+                java.nio.file.Files.readString(
+                        java.nio.file.Path.of("").toAbsolutePath().getParent().resolve("bastion"));
+        assertThat(SyncThroughput.LAUNCHER_DEFAULTS)
+                .isNotEmpty()
+                .allSatisfy(option -> assertThat(script).contains(option));
+    }
+
+    @Test
     void incremental_whenAHundredChanges_thenTheNextRunReadsOnlyThemAndAppliesThem()
             throws Exception {
         SyncThroughput.Incremental r = SyncThroughput.incremental(400, 20);
