@@ -81,6 +81,7 @@ public final class AuditLog {
     static final int MAX_GROUP = 64;
 
     private final Database database;
+    private final GroupWriter writer;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final ReentrantLock commits = new ReentrantLock();
 
@@ -89,6 +90,18 @@ public final class AuditLog {
      */
     public AuditLog(Database database) {
         this.database = Objects.requireNonNull(database, "database");
+        this.writer = events -> this.database.inTransaction(c -> appendAll(c, events));
+    }
+
+    /** Tests: group commits write through {@code writer} (to make one fail unexpectedly). */
+    AuditLog(Database database, GroupWriter writer) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.writer = Objects.requireNonNull(writer, "writer");
+    }
+
+    /** Writes one group of events in one transaction. */
+    interface GroupWriter {
+        List<AuditRecord> write(List<AuditEvent> events) throws StorageException;
     }
 
     /**
@@ -187,8 +200,11 @@ public final class AuditLog {
         } finally {
             commits.unlock();
         }
+        if (p.failure instanceof StorageException storage) {
+            throw new StorageException(storage.getMessage(), storage);
+        }
         if (p.failure != null) {
-            throw new StorageException(p.failure.getMessage(), p.failure);
+            throw new IllegalStateException("the audit group commit failed", p.failure);
         }
         return p.record;
     }
@@ -220,7 +236,9 @@ public final class AuditLog {
     private static final class Pending {
         final AuditEvent event;
         AuditRecord record;
-        StorageException failure;
+
+        /** A StorageException, or whatever else ended its group commit unexpectedly. */
+        Throwable failure;
 
         Pending(AuditEvent event) {
             this.event = event;
@@ -231,7 +249,8 @@ public final class AuditLog {
      * Commits up to {@link #MAX_GROUP} waiting events in one transaction. If that fails because of
      * the data (SQLState class 22 or 23) and there was more than one, each is tried alone, so that
      * one bad event fails only its own caller; any other failure (the database is down, a time-out)
-     * fails them all at once rather than once per event.
+     * fails them all at once rather than once per event. Every event taken from the queue ends with
+     * a record or a failure, whatever is thrown: its caller waits for exactly that.
      */
     private void commitPending() {
         List<Pending> group = new ArrayList<>();
@@ -243,7 +262,7 @@ public final class AuditLog {
         }
         List<AuditEvent> events = group.stream().map(p -> p.event).toList();
         try {
-            List<AuditRecord> records = database.inTransaction(c -> appendAll(c, events));
+            List<AuditRecord> records = writer.write(events);
             for (int i = 0; i < group.size(); i++) {
                 group.get(i).record = records.get(i);
             }
@@ -254,11 +273,15 @@ public final class AuditLog {
             }
             for (Pending p : group) {
                 try {
-                    p.record = database.inTransaction(c -> appendAll(c, List.of(p.event))).get(0);
-                } catch (StorageException alone) {
+                    p.record = writer.write(List.of(p.event)).get(0);
+                } catch (StorageException | RuntimeException alone) {
                     p.failure = alone;
                 }
             }
+        } catch (RuntimeException | Error unexpected) {
+            // not rethrown: this caller's own event may not be in the group, and must not be
+            // left in the queue without a waiting caller
+            group.stream().filter(p -> p.record == null).forEach(p -> p.failure = unexpected);
         }
     }
 

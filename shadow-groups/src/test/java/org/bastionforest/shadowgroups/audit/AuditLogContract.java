@@ -312,6 +312,51 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void append_whenAGroupCommitFailsUnexpectedly_thenEveryCallerOfTheGroupFailsAndNoneHangs()
+            throws Exception {
+        five();
+        // the real database, written through a writer that fails the way a bug or an Error would
+        AuditLog failing =
+                new AuditLog(
+                        db,
+                        events -> {
+                            throw new IllegalStateException("unexpected: " + events.size());
+                        });
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        java.util.concurrent.locks.ReentrantLock lock = failing.groupCommitLock();
+        List<Future<AuditRecord>> calls = new ArrayList<>();
+        lock.lock();
+        try {
+            for (String actor : List.of("a", "b", "c")) {
+                calls.add(
+                        pool.submit(
+                                () -> failing.append(AuditEvent.of("grant.started", T0, actor))));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (failing.waitingForGroupCommit() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(failing.waitingForGroupCommit()).isEqualTo(3);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            for (Future<AuditRecord> call : calls) {
+                assertThatThrownBy(() -> call.get(60, TimeUnit.SECONDS))
+                        .as("each caller gets an answer, not a hang")
+                        .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                        .cause()
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasStackTraceContaining("unexpected: 3");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(failing.waitingForGroupCommit()).isZero();
+        assertThat(audit.verify().eventsChecked()).as("nothing written").isEqualTo(5);
+    }
+
+    @Test
     void verify_whenAnEventsDetailsAreEdited_thenExactlyThatEventIsReportedEdited()
             throws Exception {
         List<AuditRecord> records = five();
