@@ -20,8 +20,6 @@ import org.apache.kerby.kerberos.kerb.KrbCodec;
 import org.apache.kerby.kerberos.kerb.KrbConstant;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
 import org.apache.kerby.kerberos.kerb.KrbException;
-import org.apache.kerby.kerberos.kerb.common.EncryptionUtil;
-import org.apache.kerby.kerberos.kerb.crypto.CheckSumHandler;
 import org.apache.kerby.kerberos.kerb.crypto.EncryptionHandler;
 import org.apache.kerby.kerberos.kerb.type.KerberosTime;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData;
@@ -69,6 +67,8 @@ import org.apache.kerby.kerberos.kerb.type.ticket.TicketFlags;
 import org.bastionforest.kerberos.AuthorizationDataProvider.Kind;
 import org.bastionforest.kerberos.PrincipalStore.Identity;
 import org.bastionforest.kerberos.PrincipalStore.StoredKey;
+import org.bastionforest.kerberos.crypto.KerberosCrypto;
+import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
 import org.bastionforest.shadowgroups.audit.AuditEvent;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.errors.BastionException;
@@ -320,7 +320,8 @@ final class KdcHandler {
                         PaDataType.ETYPE_INFO2, KrbCodec.encode(etypeInfo2(List.of(replyKey)))));
         rep.setPaData(padata);
         EncryptedData enc =
-                EncryptionUtil.seal(repPart, kerbyKey(replyKey), KeyUsage.AS_REP_ENCPART);
+                KerberosCrypto.seal(
+                        repPart, kerbyKey(replyKey), KeyUsage.AS_REP_ENCPART, Key.LONG_TERM);
         enc.setKvno(replyKey.kvno());
         rep.setEncryptedEncPart(enc);
 
@@ -382,8 +383,12 @@ final class KdcHandler {
         PaEncTsEnc ts;
         try {
             ts =
-                    EncryptionUtil.unseal(
-                            data, kerbyKey(key), KeyUsage.AS_REQ_PA_ENC_TS, PaEncTsEnc.class);
+                    KerberosCrypto.unseal(
+                            data,
+                            kerbyKey(key),
+                            KeyUsage.AS_REQ_PA_ENC_TS,
+                            PaEncTsEnc.class,
+                            Key.LONG_TERM);
         } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(
                     KrbErrorCode.KDC_ERR_PREAUTH_FAILED, "wrong password for " + client.name());
@@ -499,22 +504,24 @@ final class KdcHandler {
         EncTicketPart old;
         try {
             old =
-                    EncryptionUtil.unseal(
+                    KerberosCrypto.unseal(
                             tktEnc,
                             kerbyKey(presentedKey),
                             KeyUsage.KDC_REP_TICKET,
-                            EncTicketPart.class);
+                            EncTicketPart.class,
+                            Key.LONG_TERM);
         } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "ticket does not decrypt");
         }
         Authenticator auth;
         try {
             auth =
-                    EncryptionUtil.unseal(
+                    KerberosCrypto.unseal(
                             apReq.getEncryptedAuthenticator(),
                             old.getKey(),
                             KeyUsage.TGS_REQ_AUTH,
-                            Authenticator.class);
+                            Authenticator.class,
+                            Key.SESSION);
         } catch (KrbException | RuntimeException | StackOverflowError e) {
             throw new KdcFailure(
                     KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "authenticator does not decrypt");
@@ -733,9 +740,13 @@ final class KdcHandler {
         EncryptionKey subkey = auth.getSubKey();
         EncryptedData enc =
                 subkey != null
-                        ? EncryptionUtil.seal(repPart, subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY)
-                        : EncryptionUtil.seal(
-                                repPart, old.getKey(), KeyUsage.TGS_REP_ENCPART_SESSKEY);
+                        ? KerberosCrypto.seal(
+                                repPart, subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY, Key.SESSION)
+                        : KerberosCrypto.seal(
+                                repPart,
+                                old.getKey(),
+                                KeyUsage.TGS_REP_ENCPART_SESSKEY,
+                                Key.SESSION);
         rep.setEncryptedEncPart(enc);
 
         audited(
@@ -777,8 +788,12 @@ final class KdcHandler {
         boolean ok;
         try {
             ok =
-                    CheckSumHandler.verifyWithKey(
-                            cksum, body, sessionKey.getKeyData(), KeyUsage.TGS_REQ_AUTH_CKSUM);
+                    KerberosCrypto.verify(
+                            cksum,
+                            body,
+                            sessionKey.getKeyData(),
+                            KeyUsage.TGS_REQ_AUTH_CKSUM,
+                            Key.SESSION);
         } catch (KrbException | RuntimeException | StackOverflowError e) {
             ok = false;
         }
@@ -811,16 +826,18 @@ final class KdcHandler {
         try {
             AuthorizationData ad =
                     auth.getSubKey() != null
-                            ? EncryptionUtil.unseal(
+                            ? KerberosCrypto.unseal(
                                     body.getEncryptedAuthorizationData(),
                                     auth.getSubKey(),
                                     KeyUsage.TGS_REQ_AD_SUBKEY,
-                                    AuthorizationData.class)
-                            : EncryptionUtil.unseal(
+                                    AuthorizationData.class,
+                                    Key.SESSION)
+                            : KerberosCrypto.unseal(
                                     body.getEncryptedAuthorizationData(),
                                     sessionKey,
                                     KeyUsage.TGS_REQ_AD_SESSKEY,
-                                    AuthorizationData.class);
+                                    AuthorizationData.class,
+                                    Key.SESSION);
             List<AuthorizationDataEntry> out = new ArrayList<>();
             for (AuthorizationDataEntry e : ad.getElements()) {
                 if (isPac(e) || e.getAuthzType() == AuthorizationType.AD_WIN2K_PAC) {
@@ -992,7 +1009,8 @@ final class KdcHandler {
         ticket.setTktKvno(KrbConstant.KRB_V5);
         ticket.setRealm(options.realm());
         ticket.setSname(sname);
-        EncryptedData enc = EncryptionUtil.seal(part, kerbyKey(key), KeyUsage.KDC_REP_TICKET);
+        EncryptedData enc =
+                KerberosCrypto.seal(part, kerbyKey(key), KeyUsage.KDC_REP_TICKET, Key.LONG_TERM);
         enc.setKvno(key.kvno());
         ticket.setEncryptedEncPart(enc);
         return ticket;

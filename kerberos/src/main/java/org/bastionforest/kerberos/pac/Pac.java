@@ -10,15 +10,15 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.kerby.kerberos.kerb.KrbException;
-import org.apache.kerby.kerberos.kerb.crypto.CheckSumHandler;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationType;
-import org.apache.kerby.kerberos.kerb.type.base.CheckSum;
 import org.apache.kerby.kerberos.kerb.type.base.CheckSumType;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionKey;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionType;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
+import org.bastionforest.kerberos.crypto.KerberosCrypto;
+import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
 import org.bastionforest.shadowgroups.model.Sid;
 
 /**
@@ -476,10 +476,9 @@ public final class Pac {
     private static byte[] checksum(CheckSumType type, byte[] data, EncryptionKey key)
             throws PacException {
         try {
-            CheckSum sum =
-                    CheckSumHandler.checksumWithKey(
-                            type, data, key.getKeyData(), KERB_NON_KERB_CKSUM_SALT);
-            return sum.getChecksum();
+            // the server's and the KDC's long-term keys
+            return KerberosCrypto.checksum(
+                    type, data, key.getKeyData(), KERB_NON_KERB_CKSUM_SALT, Key.LONG_TERM);
         } catch (KrbException e) {
             throw new PacException("PAC checksum failed: " + e.getMessage(), e);
         }
