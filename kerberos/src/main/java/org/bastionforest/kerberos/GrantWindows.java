@@ -6,8 +6,8 @@ import org.bastionforest.shadowgroups.request.EffectiveWindow;
 
 /**
  * Port: the grants a user holds right now. Wire it to {@code RequestService::effectiveWindow}. The
- * KDC asks it on every AS, TGS and renewal request (never cached: a grant closed early must be seen
- * by the next request).
+ * KDC asks it on every AS, TGS and renewal request and keeps nothing: a grant closed early must be
+ * seen by the next request (the core's own cache is invalidated by every grant change).
  *
  * <p>Implementations must be thread-safe.
  */

@@ -92,6 +92,7 @@ public final class RequestService {
     private final MfaVerifier mfa;
     private final Administrators administrators;
     private final Clock clock;
+    private final GrantWindowCache windows;
     private final ExpiryScheduler scheduler;
 
     /**
@@ -138,6 +139,7 @@ public final class RequestService {
         this.mfa = Objects.requireNonNull(mfa, "mfa");
         this.administrators = Objects.requireNonNull(administrators, "administrators");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.windows = GrantWindowCache.forDatabase(database);
     }
 
     /**
@@ -538,6 +540,7 @@ public final class RequestService {
                                                 + " of shadow group "
                                                 + g.id());
                             }
+                            GrantWindowCache.changing(database);
                             try (PreparedStatement ps =
                                     c.prepareStatement(
                                             "UPDATE grants SET ends_at = ?, extensions_used ="
@@ -1166,33 +1169,45 @@ public final class RequestService {
 
     /**
      * What {@code user} holds now: the SIDs of their active grants and the earliest end. A grant
-     * past its end counts as ended even before {@link #expire} has run.
+     * past its end counts as ended even before {@link #expire} has run. With an in-process database
+     * the answer comes from a cache that every grant change invalidates when its transaction ends
+     * ({@link GrantWindowCache}): a change whose call has returned is always seen.
      *
      * @throws StorageException if the database failed
      */
     public EffectiveWindow effectiveWindow(UserId user) throws StorageException {
         Instant now = clock.instant();
-        return database.inTransaction(
-                c -> {
-                    Map<Sid, Instant> held = new HashMap<>();
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                    "SELECT principal_sid, ends_at FROM grants WHERE user_id = ?"
-                                            + " AND ended_at IS NULL AND started_at <= ?"
-                                            + " AND ends_at > ?")) {
-                        ps.setString(1, user.value());
-                        ps.setObject(2, utc(now));
-                        ps.setObject(3, utc(now));
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                Sid sid = Sid.parse(rs.getString(1));
-                                Instant end = instant(rs, 2);
-                                held.merge(sid, end, (a, b) -> a.isBefore(b) ? a : b);
+        Optional<EffectiveWindow> cached = windows.get(user, now);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        long stamp = windows.stamp();
+        List<GrantWindowCache.Row> rows =
+                database.inTransaction(
+                        c -> {
+                            List<GrantWindowCache.Row> open = new ArrayList<>();
+                            // grants that start later are read too: they count once started
+                            try (PreparedStatement ps =
+                                    c.prepareStatement(
+                                            "SELECT principal_sid, started_at, ends_at FROM grants"
+                                                    + " WHERE user_id = ? AND ended_at IS NULL"
+                                                    + " AND ends_at > ?")) {
+                                ps.setString(1, user.value());
+                                ps.setObject(2, utc(now));
+                                try (ResultSet rs = ps.executeQuery()) {
+                                    while (rs.next()) {
+                                        open.add(
+                                                new GrantWindowCache.Row(
+                                                        Sid.parse(rs.getString(1)),
+                                                        instant(rs, 2),
+                                                        instant(rs, 3)));
+                                    }
+                                }
                             }
-                        }
-                    }
-                    return new EffectiveWindow(user, now, held);
-                });
+                            return open;
+                        });
+        windows.put(user, stamp, now, rows);
+        return GrantWindowCache.window(user, now, rows);
     }
 
     /**
@@ -1443,6 +1458,7 @@ public final class RequestService {
             throws SQLException {
         UUID grantId = UUID.randomUUID();
         Instant endsAt = now.plus(r.duration());
+        GrantWindowCache.changing(database);
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "INSERT INTO grants (grant_id, request_id, user_id, group_id,"
@@ -1483,6 +1499,7 @@ public final class RequestService {
             Instant now)
             throws SQLException {
         Grant grant = r.grant().orElseThrow();
+        GrantWindowCache.changing(database);
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "UPDATE grants SET ended_at = ?, end_reason = ?, ended_by = ?,"

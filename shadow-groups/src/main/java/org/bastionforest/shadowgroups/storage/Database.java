@@ -9,7 +9,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -83,6 +87,10 @@ public final class Database implements AutoCloseable {
     private final Connection hsqldbAnchor;
     private final ExecutorService probes;
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Per thread, the actions to run when each of its open transactions ends (innermost first). */
+    private final ThreadLocal<Deque<List<Runnable>>> afterTransaction =
+            ThreadLocal.withInitial(ArrayDeque::new);
 
     private Database(
             DatabaseOptions options, HikariDataSource pool, Flyway flyway, Connection anchor) {
@@ -196,6 +204,40 @@ public final class Database implements AutoCloseable {
      */
     public <T, X extends Exception> T inTransaction(SqlWork<T, X> work) throws StorageException, X {
         Objects.requireNonNull(work, "work");
+        Deque<List<Runnable>> ending = afterTransaction.get();
+        List<Runnable> actions = new ArrayList<>(0);
+        ending.push(actions);
+        try {
+            return transaction(work);
+        } finally {
+            ending.pop();
+            for (Runnable action : actions) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("storage.after-transaction-failed: {}", e.getClass().getSimpleName());
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code action} once the transaction of this database that runs on this thread has ended
+     * — after its commit or its roll-back, whichever happens — on this thread. For in-memory state
+     * that must not change before the database does (a cache invalidated after commit).
+     *
+     * @throws IllegalStateException if no transaction of this database runs on this thread
+     */
+    public void afterTransaction(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        List<Runnable> actions = afterTransaction.get().peek();
+        if (actions == null) {
+            throw new IllegalStateException("no transaction of this database on this thread");
+        }
+        actions.add(action);
+    }
+
+    private <T, X extends Exception> T transaction(SqlWork<T, X> work) throws StorageException, X {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {

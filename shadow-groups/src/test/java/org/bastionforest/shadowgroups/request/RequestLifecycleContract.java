@@ -971,6 +971,103 @@ abstract class RequestLifecycleContract {
         assertThat(requests.effectiveWindow(BOB).until()).isEmpty();
     }
 
+    @Test
+    void effectiveWindow_seesEveryGrantChangeAtOnce_startExtendCloseRevokeExpireRetire()
+            throws Exception {
+        core.defineSql(basePolicy().maximumExtensions(1).build());
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+
+        AccessRequest r = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        assertThat(requests.effectiveWindow(ALICE).until()).contains(T0.plus(Duration.ofHours(1)));
+        requests.extend(r.id(), ALICE, Duration.ofHours(1));
+        assertThat(requests.effectiveWindow(ALICE).until()).contains(T0.plus(Duration.ofHours(2)));
+        requests.close(r.id(), ALICE, "done");
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+
+        AccessRequest second = requests.submit(ALICE, ask(Duration.ofHours(1)));
+        assertThat(requests.effectiveWindow(ALICE).sids()).containsExactly(SQL_ADMINS);
+        requests.revoke(second.id(), ROOT, "incident 42");
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+
+        requests.submit(ALICE, ask(Duration.ofMinutes(30)));
+        assertThat(requests.effectiveWindow(ALICE).sids()).containsExactly(SQL_ADMINS);
+        core.clock.advance(Duration.ofMinutes(30));
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+        assertThat(requests.expireDue()).isEqualTo(1);
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+
+        requests.submit(ALICE, ask(Duration.ofHours(1)));
+        assertThat(requests.effectiveWindow(ALICE).sids()).containsExactly(SQL_ADMINS);
+        assertThat(requests.retireAccount(ALICE, "deleted in production")).isEqualTo(1);
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+    }
+
+    @Test
+    void effectiveWindow_whileRevocationsRun_neverShowsAGrantWhoseRevocationHasReturned()
+            throws Exception {
+        core.defineSql(basePolicy().build());
+        ExecutorService readers = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 15; round++) {
+                AccessRequest r = requests.submit(ALICE, ask(Duration.ofHours(1)));
+                java.util.concurrent.atomic.AtomicBoolean revoked =
+                        new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicBoolean stop =
+                        new java.util.concurrent.atomic.AtomicBoolean();
+                List<Future<Integer>> reads = new ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    reads.add(
+                            readers.submit(
+                                    () -> {
+                                        int after = 0;
+                                        while (!stop.get()) {
+                                            boolean wasRevoked = revoked.get();
+                                            Set<Sid> held = requests.effectiveWindow(ALICE).sids();
+                                            if (wasRevoked) {
+                                                if (!held.isEmpty()) {
+                                                    throw new AssertionError(
+                                                            "revoked grant still held");
+                                                }
+                                                after++;
+                                            }
+                                        }
+                                        return after;
+                                    }));
+                }
+                Thread.sleep(5);
+                requests.revoke(r.id(), ROOT, "round " + round);
+                revoked.set(true);
+                Thread.sleep(5);
+                stop.set(true);
+                for (Future<Integer> f : reads) {
+                    assertThat(f.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(0);
+                }
+                assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+            }
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
+    void effectiveWindow_isCachedOnlyForAnInProcessDatabase_andNoLongerThanItsTimeToLive()
+            throws Exception {
+        core.defineSql(basePolicy().build());
+        requests.submit(ALICE, ask(Duration.ofHours(2)));
+        assertThat(requests.effectiveWindow(ALICE).sids()).containsExactly(SQL_ADMINS);
+
+        // a change behind the service's back (another node of a cluster, an operator's SQL)
+        core.sql("UPDATE grants SET ended_at = ends_at");
+
+        boolean inProcess =
+                core.db.vendor() == org.bastionforest.shadowgroups.storage.Vendor.HSQLDB;
+        assertThat(requests.effectiveWindow(ALICE).sids())
+                .as("in-process database: served from the cache")
+                .hasSize(inProcess ? 1 : 0);
+        core.clock.advance(GrantWindowCache.TIME_TO_LIVE);
+        assertThat(requests.effectiveWindow(ALICE).sids()).isEmpty();
+    }
+
     // ------------------------------------------------------------ acceptance
 
     @Test

@@ -92,6 +92,53 @@ abstract class StoreContract {
     }
 
     @Test
+    void afterTransaction_runsOnceTheCommitIsVisible_afterARollbackToo_andOnlyInsideOne()
+            throws Exception {
+        List<Integer> seen = new ArrayList<>();
+        db.inTransaction(
+                c -> {
+                    insert(c, 1, "one");
+                    db.afterTransaction(
+                            () -> {
+                                try {
+                                    seen.add(count("contract_rows"));
+                                } catch (StorageException e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            });
+                    return null;
+                });
+        assertThat(seen).as("another transaction saw the row: committed first").containsExactly(1);
+
+        List<String> ran = new ArrayList<>();
+        assertThatThrownBy(
+                        () ->
+                                db.inTransaction(
+                                        c -> {
+                                            insert(c, 2, "two");
+                                            db.afterTransaction(() -> ran.add("after"));
+                                            throw new SQLException("boom");
+                                        }))
+                .isInstanceOf(StorageException.class);
+        assertThat(ran).containsExactly("after");
+        assertThat(count("contract_rows")).isEqualTo(1);
+
+        assertThatThrownBy(() -> db.afterTransaction(() -> ran.add("never")))
+                .isInstanceOf(IllegalStateException.class);
+        // an action that throws does not undo the commit nor stop the others
+        db.inTransaction(
+                c -> {
+                    db.afterTransaction(
+                            () -> {
+                                throw new IllegalStateException("action failed");
+                            });
+                    db.afterTransaction(() -> ran.add("second"));
+                    return null;
+                });
+        assertThat(ran).containsExactly("after", "second");
+    }
+
+    @Test
     void open_whenDatabaseIsNew_thenQuartzJobStoreTablesExistAndAreEmpty() throws Exception {
         for (String table :
                 List.of(
