@@ -835,27 +835,38 @@ public final class KdcThroughput {
     static final class Client implements AutoCloseable {
         private final InetSocketAddress kdc;
         private final Transport transport;
-        private final DatagramSocket udp;
+        private DatagramSocket udp;
         private final byte[] buffer = new byte[65_536];
 
         Client(Target t, Transport transport) throws IOException {
             this.kdc = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), t.port());
             this.transport = transport;
-            if (transport == Transport.UDP) {
-                udp = new DatagramSocket();
-                udp.connect(kdc);
-                udp.setSoTimeout(1000);
-            } else {
-                udp = null;
-            }
+            this.udp = transport == Transport.UDP ? udpSocket() : null;
         }
 
-        /** The reply; SocketTimeoutException when a datagram was lost. */
+        private DatagramSocket udpSocket() throws IOException {
+            DatagramSocket s = new DatagramSocket();
+            s.connect(kdc);
+            s.setSoTimeout(1000);
+            return s;
+        }
+
+        /**
+         * The reply; SocketTimeoutException when a datagram was lost. After a time-out the UDP
+         * socket is replaced, as MIT's client uses a socket per exchange: a late reply must not be
+         * taken for the answer to the next request (another user's, which would not decrypt).
+         */
         byte[] exchange(byte[] request) throws IOException {
             if (transport == Transport.UDP) {
                 udp.send(new DatagramPacket(request, request.length));
                 DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
-                udp.receive(reply);
+                try {
+                    udp.receive(reply);
+                } catch (SocketTimeoutException e) {
+                    udp.close();
+                    udp = udpSocket();
+                    throw e;
+                }
                 return Arrays.copyOf(reply.getData(), reply.getLength());
             }
             try (Socket s = new Socket()) {
