@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -29,11 +30,15 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Kind;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Problem;
 import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.storage.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The audit log: an append-only, hash-chained list of {@link AuditEvent}s in the database.
@@ -71,6 +76,7 @@ public final class AuditLog {
     /** The previous hash of the first event. */
     public static final String GENESIS = "0".repeat(64);
 
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<TreeMap<String, String>> DETAILS = new TypeReference<>() {};
     private static final String COLUMNS =
@@ -84,6 +90,25 @@ public final class AuditLog {
     private final GroupWriter writer;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final ReentrantLock commits = new ReentrantLock();
+
+    /** Most events {@link #appendBuffered} holds before it refuses more. */
+    public static final int BUFFER_LIMIT = 10_000;
+
+    /** How long a buffered event waits at most before its flush starts. */
+    public static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
+
+    /** The most buffered events one flush transaction writes. */
+    static final int MAX_FLUSH = 1_000;
+
+    private final LinkedBlockingQueue<AuditEvent> buffered =
+            new LinkedBlockingQueue<>(BUFFER_LIMIT);
+
+    /** Taken from {@link #buffered} but not yet written (a failed flush keeps them here). */
+    private final List<AuditEvent> flushing = new ArrayList<>();
+
+    private final Object flushLock = new Object();
+    private Thread flusher;
+    private volatile boolean closed;
 
     /**
      * @param database where the log is kept
@@ -207,6 +232,158 @@ public final class AuditLog {
             throw new IllegalStateException("the audit group commit failed", p.failure);
         }
         return p.record;
+    }
+
+    /**
+     * Queues {@code event} and returns at once; a background thread writes queued events within
+     * {@link #FLUSH_INTERVAL}, up to a thousand per transaction, in order. For events of a high
+     * rate that change no state and that an operator chose not to wait for (issued Kerberos tickets
+     * with {@code kdc.ticket-audit: buffered}): the events of the last interval before a crash are
+     * lost. A flush that fails because the database is down keeps its events and is retried; an
+     * event the database refuses as data is logged and dropped.
+     *
+     * @throws StorageException if {@link #BUFFER_LIMIT} events are already waiting (the database is
+     *     down or too slow) or the log is closed: the caller must not act as if audited
+     */
+    public void appendBuffered(AuditEvent event) throws StorageException {
+        Objects.requireNonNull(event, "event");
+        if (closed) {
+            throw new StorageException("the audit log is closed");
+        }
+        startFlusher();
+        if (!buffered.offer(event)) {
+            throw new StorageException(
+                    "audit buffer full ("
+                            + BUFFER_LIMIT
+                            + " events waiting): the database is down or too slow");
+        }
+        if (closed) {
+            // close() may have written the buffer just before this event arrived
+            flush();
+        }
+    }
+
+    /** Events queued by {@link #appendBuffered} and not yet written. */
+    public int bufferedEvents() {
+        synchronized (flushLock) {
+            return buffered.size() + flushing.size();
+        }
+    }
+
+    /**
+     * Writes what {@link #appendBuffered} queued, now, on the caller's thread.
+     *
+     * @return whether nothing is left unwritten
+     */
+    public boolean flush() {
+        synchronized (flushLock) {
+            while (true) {
+                buffered.drainTo(flushing, MAX_FLUSH - flushing.size());
+                if (flushing.isEmpty()) {
+                    return true;
+                }
+                if (!writeFlushing()) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops the background flush and writes the buffered events; later {@link #appendBuffered}
+     * calls are refused. Events that cannot be written (the database is down) are counted in the
+     * log and lost.
+     */
+    public void close() {
+        closed = true;
+        Thread t;
+        synchronized (this) {
+            t = flusher;
+        }
+        if (t != null) {
+            // not interrupted: an interrupt could break the database's file channel mid-write;
+            // the thread sees the flag within one flush interval (or one retry pause)
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(15));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!flush()) {
+            LOG.error(
+                    "audit.buffer-lost: {} buffered events not written at close", bufferedEvents());
+        }
+    }
+
+    private synchronized void startFlusher() {
+        if (flusher != null || closed) {
+            return;
+        }
+        flusher =
+                new Thread(
+                        () -> {
+                            long retry = 0;
+                            while (!closed) {
+                                try {
+                                    AuditEvent first =
+                                            buffered.poll(
+                                                    FLUSH_INTERVAL.toMillis(),
+                                                    TimeUnit.MILLISECONDS);
+                                    synchronized (flushLock) {
+                                        if (first != null) {
+                                            flushing.add(first);
+                                        }
+                                    }
+                                    Thread.sleep(retry);
+                                    if (!closed) {
+                                        retry = flush() ? 0 : Math.min(5_000, retry * 2 + 100);
+                                    }
+                                } catch (InterruptedException e) {
+                                    return;
+                                } catch (RuntimeException | Error e) {
+                                    LOG.error("audit.flush-failed: {}", e.getClass().getName(), e);
+                                    retry = 1_000;
+                                }
+                            }
+                        },
+                        "bastion-audit-flush");
+        flusher.setDaemon(true);
+        flusher.start();
+    }
+
+    /** Writes {@link #flushing} in one transaction; under {@link #flushLock}. */
+    private boolean writeFlushing() {
+        try {
+            writer.write(List.copyOf(flushing));
+            flushing.clear();
+            return true;
+        } catch (StorageException e) {
+            if (!causedByData(e)) {
+                LOG.warn(
+                        "audit.flush-failed: {} buffered events kept ({})",
+                        flushing.size(),
+                        e.getMessage());
+                return false;
+            }
+        }
+        // the database refused an event as data: write them one by one, drop what it refuses
+        for (AuditEvent event : List.copyOf(flushing)) {
+            try {
+                writer.write(List.of(event));
+            } catch (StorageException e) {
+                if (!causedByData(e)) {
+                    LOG.warn("audit.flush-failed: buffered events kept ({})", e.getMessage());
+                    return false;
+                }
+                LOG.error(
+                        "audit.buffered-event-rejected: a {} event by {} ({})",
+                        event.type(),
+                        event.actor(),
+                        e.getMessage());
+            }
+            flushing.remove(0);
+        }
+        return true;
     }
 
     /** Whether an SQL data exception (class 22) or constraint violation (class 23) caused it. */

@@ -357,6 +357,119 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void appendBuffered_whenFourThreadsQueue_thenAllAreWrittenWithinSecondsInOneVerifiedChain()
+            throws Exception {
+        five();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> producers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String actor = "kdc" + t;
+                producers.add(
+                        pool.submit(
+                                () -> {
+                                    for (int i = 0; i < 600; i++) {
+                                        audit.appendBuffered(
+                                                AuditEvent.of("kerberos.ticket.issued", T0, actor)
+                                                        .withUser(actor)
+                                                        .withDetail("n", i));
+                                    }
+                                    return null;
+                                }));
+            }
+            for (Future<?> f : producers) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitFlushed(audit);
+        ChainVerification v = audit.verify();
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.eventsChecked()).isEqualTo(5 + 2_400);
+        // each producer's events in the order it queued them
+        List<AuditRecord> kdc0 = audit.query(AuditQuery.all().user("kdc0").limit(1_000)).records();
+        assertThat(kdc0).hasSize(600);
+        for (int i = 0; i < kdc0.size(); i++) {
+            assertThat(kdc0.get(i).event().details()).containsEntry("n", String.valueOf(i));
+        }
+    }
+
+    @Test
+    void appendBuffered_whenTheDatabaseRefusesOneEvent_thenOnlyThatOneIsDropped() throws Exception {
+        audit.appendBuffered(AuditEvent.of("kerberos.ticket.issued", T0, "a"));
+        audit.appendBuffered(
+                AuditEvent.of("kerberos.ticket.issued", T0, "b").withGroup("g".repeat(100)));
+        audit.appendBuffered(AuditEvent.of("kerberos.ticket.issued", T0, "c"));
+        awaitFlushed(audit);
+        assertThat(audit.query(AuditQuery.all().limit(10)).records())
+                .extracting(r -> r.event().actor())
+                .containsExactly("a", "c");
+        assertThat(audit.verify().problems()).isEmpty();
+    }
+
+    @Test
+    void appendBuffered_whenTheDatabaseIsDown_thenEventsAreKept_refusedWhenFull_writtenOnRecovery()
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+        AuditLog flaky =
+                new AuditLog(
+                        db,
+                        events -> {
+                            if (down.get()) {
+                                throw new org.bastionforest.shadowgroups.errors.StorageException(
+                                        "connection refused");
+                            }
+                            return db.inTransaction(c -> audit.appendAll(c, events));
+                        });
+        int queued = 0;
+        org.bastionforest.shadowgroups.errors.StorageException refused = null;
+        while (refused == null && queued < 3 * AuditLog.BUFFER_LIMIT) {
+            try {
+                flaky.appendBuffered(AuditEvent.of("kerberos.ticket.issued", T0, "u" + queued));
+                queued++;
+            } catch (org.bastionforest.shadowgroups.errors.StorageException e) {
+                refused = e;
+            }
+        }
+        assertThat(refused).as("a full buffer refuses").isNotNull();
+        assertThat(refused.getMessage()).contains("audit buffer full");
+        assertThat(queued).isBetween(AuditLog.BUFFER_LIMIT, AuditLog.BUFFER_LIMIT + 1_000);
+        assertThat(flaky.bufferedEvents()).isEqualTo(queued);
+        assertThat(audit.verify().eventsChecked()).isZero();
+
+        down.set(false);
+        awaitFlushed(flaky);
+        assertThat(audit.verify().eventsChecked()).isEqualTo(queued);
+        assertThat(audit.verify().problems()).isEmpty();
+        flaky.close();
+    }
+
+    @Test
+    void close_writesWhatIsBuffered_andRefusesLaterBufferedAppends() throws Exception {
+        AuditLog own = new AuditLog(db);
+        for (int i = 0; i < 50; i++) {
+            own.appendBuffered(AuditEvent.of("kerberos.ticket.issued", T0, "u" + i));
+        }
+        own.close();
+        assertThat(own.bufferedEvents()).isZero();
+        assertThat(audit.verify().eventsChecked()).isEqualTo(50);
+        assertThatThrownBy(
+                        () -> own.appendBuffered(AuditEvent.of("kerberos.ticket.issued", T0, "x")))
+                .isInstanceOf(org.bastionforest.shadowgroups.errors.StorageException.class)
+                .hasMessageContaining("closed");
+    }
+
+    private static void awaitFlushed(AuditLog log) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (log.bufferedEvents() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(log.bufferedEvents()).as("flushed within 30 s").isZero();
+    }
+
+    @Test
     void verify_whenAnEventsDetailsAreEdited_thenExactlyThatEventIsReportedEdited()
             throws Exception {
         List<AuditRecord> records = five();
