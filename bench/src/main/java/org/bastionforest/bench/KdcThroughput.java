@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -292,7 +293,12 @@ public final class KdcThroughput {
             throw new IllegalArgumentException("needs at least one user per client");
         }
         Path dir = Files.createTempDirectory("bastion-bench-kdc-");
-        try (ApiLoad.Service service = ApiLoad.Service.start(dir);
+        try (ApiLoad.Service service =
+                        ApiLoad.Service.start(
+                                dir,
+                                List.of("-Xmx256m"),
+                                Map.of("BASTION_KDC_TICKET_AUDIT", ticketAudit()),
+                                Duration.ofSeconds(120));
                 MitKdc mit = MitKdc.start(MIT_REALM)) {
             Target bastion = bastion(service, users);
             Target reference = mit(mit, bastion.users());
@@ -339,15 +345,25 @@ public final class KdcThroughput {
         System.out.printf(
                 Locale.ROOT,
                 "KDC throughput: %d CPUs, %d users, %d clients, %d rounds of %d s (+%d s"
-                        + " warm-up) per run; bastion service -Xmx256m, MIT krb5kdc single"
-                        + " process%n",
+                        + " warm-up) per run; bastion service -Xmx256m, kdc.ticket-audit %s;"
+                        + " MIT krb5kdc single process%n",
                 Runtime.getRuntime().availableProcessors(),
                 users,
                 clients,
                 rounds,
                 seconds,
-                warm);
+                warm,
+                ticketAudit());
         System.out.println(r.markdown());
+    }
+
+    /** The bastion's {@code kdc.ticket-audit}: {@code -Dbench.kdc.ticket-audit}, durable. */
+    static String ticketAudit() {
+        String mode = System.getProperty("bench.kdc.ticket-audit", "durable");
+        if (!List.of("durable", "buffered").contains(mode)) {
+            throw new IllegalArgumentException("bench.kdc.ticket-audit: durable or buffered");
+        }
+        return mode;
     }
 
     // --- set-up

@@ -61,6 +61,7 @@ public final class BastionKdc implements AutoCloseable {
      * @param tcpIdleTimeout a TCP connection without a complete request answered this long after it
      *     opened or after its last answer is closed, however slowly bytes arrive
      *     (kdc.tcp-idle-timeout, 30 s)
+     * @param ticketAudit when a ticket's audit event is written (kdc.ticket-audit, durable)
      */
     public record Options(
             String realm,
@@ -78,7 +79,8 @@ public final class BastionKdc implements AutoCloseable {
             int maxRequestSize,
             int workerThreads,
             int maxTcpConnections,
-            Duration tcpIdleTimeout) {
+            Duration tcpIdleTimeout,
+            TicketAudit ticketAudit) {
         private static final Pattern REALM = Pattern.compile("[A-Z0-9][A-Z0-9.-]{0,254}");
 
         /**
@@ -128,6 +130,9 @@ public final class BastionKdc implements AutoCloseable {
             if (maxTcpConnections < 1) {
                 throw new IllegalArgumentException("kdc.max-tcp-connections must be >= 1");
             }
+            if (ticketAudit == null) {
+                throw new IllegalArgumentException("kdc.ticket-audit must be durable or buffered");
+            }
         }
 
         /**
@@ -151,7 +156,8 @@ public final class BastionKdc implements AutoCloseable {
                     65_536,
                     4,
                     256,
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30),
+                    TicketAudit.DURABLE);
         }
 
         /** A copy listening on {@code host}, {@code tcp} and {@code udp}. */
@@ -172,7 +178,8 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    tcpIdleTimeout);
+                    tcpIdleTimeout,
+                    ticketAudit);
         }
 
         /** A copy with other enctypes. */
@@ -193,7 +200,8 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    tcpIdleTimeout);
+                    tcpIdleTimeout,
+                    ticketAudit);
         }
 
         /** A copy with another largest UDP answer. */
@@ -214,7 +222,8 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    tcpIdleTimeout);
+                    tcpIdleTimeout,
+                    ticketAudit);
         }
 
         /** A copy with other lifetimes. */
@@ -235,7 +244,8 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    tcpIdleTimeout);
+                    tcpIdleTimeout,
+                    ticketAudit);
         }
 
         /** A copy with another renewal policy. */
@@ -256,7 +266,8 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    tcpIdleTimeout);
+                    tcpIdleTimeout,
+                    ticketAudit);
         }
 
         /** A copy closing TCP connections that deliver no complete request within {@code t}. */
@@ -277,7 +288,30 @@ public final class BastionKdc implements AutoCloseable {
                     maxRequestSize,
                     workerThreads,
                     maxTcpConnections,
-                    t);
+                    t,
+                    ticketAudit);
+        }
+
+        /** A copy writing ticket audit events as {@code mode} says. */
+        public Options withTicketAudit(TicketAudit mode) {
+            return new Options(
+                    realm,
+                    host,
+                    tcpPort,
+                    udpPort,
+                    maxTicketLifetime,
+                    maxRenewableLifetime,
+                    minTicketLifetime,
+                    clockSkew,
+                    enctypes,
+                    requirePrivilegedOnlyRenewal,
+                    identityCacheTtl,
+                    udpMaxResponse,
+                    maxRequestSize,
+                    workerThreads,
+                    maxTcpConnections,
+                    tcpIdleTimeout,
+                    mode);
         }
 
         private static void port(String key, int port) {

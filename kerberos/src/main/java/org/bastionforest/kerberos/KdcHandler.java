@@ -1078,7 +1078,11 @@ final class KdcHandler {
         if (client.user().isPresent()) {
             event = event.withUser(client.user().get().value());
         }
-        audit.append(event); // group-committed with other workers' tickets; durable on return
+        if (options.ticketAudit() == TicketAudit.BUFFERED) {
+            audit.appendBuffered(event); // written within 100 ms; refused when the buffer is full
+        } else {
+            audit.append(event); // group-committed with other workers' tickets; durable on return
+        }
         issued.incrementAndGet();
         LOG.info(
                 "kerberos.ticket.issued: {} {} for {} until {} ({} SIDs)",

@@ -149,6 +149,7 @@ final class KdcFixture implements AutoCloseable {
     @Override
     public void close() {
         kdc.close();
+        audit.close();
         db.close();
     }
 }

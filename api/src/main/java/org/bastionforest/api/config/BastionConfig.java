@@ -142,7 +142,8 @@ public record BastionConfig(
             int maxRequestSize,
             int workerThreads,
             int maxTcpConnections,
-            Duration tcpIdleTimeout) {}
+            Duration tcpIdleTimeout,
+            String ticketAudit) {}
 
     public record Renewal(boolean requireGrant) {}
 

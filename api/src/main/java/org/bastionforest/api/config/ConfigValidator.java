@@ -343,6 +343,11 @@ final class ConfigValidator {
                                 + "')");
             }
         }
+        if (!List.of("durable", "buffered").contains(k.ticketAudit())) {
+            throw new ConfigException(
+                    "kdc.ticket-audit",
+                    "must be durable or buffered (was '" + k.ticketAudit() + "')");
+        }
         if (k.udpMaxResponse() < 512 || k.udpMaxResponse() > 65_507) {
             throw new ConfigException("kdc.udp-max-response", "must be between 512 and 65507");
         }

@@ -64,6 +64,7 @@ import org.bastionforest.api.tls.TlsMaterial;
 import org.bastionforest.kerberos.BastionKdc;
 import org.bastionforest.kerberos.Enctype;
 import org.bastionforest.kerberos.PacAuthorizationData;
+import org.bastionforest.kerberos.TicketAudit;
 import org.bastionforest.ldapsync.connect.LdapEndpoint;
 import org.bastionforest.ldapsync.connect.LdapEndpointOptions;
 import org.bastionforest.ldapsync.embedded.EmbeddedBastionDirectory;
@@ -462,6 +463,8 @@ public final class BastionService implements AutoCloseable {
             throw new StartupException("security: " + e.getMessage(), e);
         }
         AuditLog audit = new AuditLog(database);
+        // closed after the KDC and the scheduler, before the database: writes buffered events
+        started.push(new Component("audit buffer", audit::close));
         ProductionDirectoryFacts facts =
                 new ProductionDirectoryFacts(productionLdap, productionBases, nesting);
         Administrators administrators =
@@ -595,7 +598,8 @@ public final class BastionService implements AutoCloseable {
                         c.maxRequestSize(),
                         c.workerThreads(),
                         c.maxTcpConnections(),
-                        c.tcpIdleTimeout());
+                        c.tcpIdleTimeout(),
+                        TicketAudit.parse(c.ticketAudit()));
         byte[] key = masterKey.derive("kerberos-keys").getEncoded();
         try {
             kdc =
@@ -724,6 +728,12 @@ public final class BastionService implements AutoCloseable {
                         core.scheduler(),
                         s -> s.status().directoryBacklog().orElse(0))
                 .description("bastion-directory changes waiting to be applied (retried)")
+                .register(metrics);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "bastion.audit.buffered", core.audit(), AuditLog::bufferedEvents)
+                .description(
+                        "audit events waiting to be written (kdc.ticket-audit: buffered); at"
+                                + " 10,000 the KDC refuses tickets")
                 .register(metrics);
         if (kdc != null) {
             for (String name : kdc.counters().keySet()) {

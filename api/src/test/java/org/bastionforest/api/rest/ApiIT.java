@@ -618,6 +618,7 @@ class ApiIT {
         assertThat(m.raw().body())
                 .contains("http_server_requests_seconds_count")
                 .contains("bastion_directory_backlog")
+                .contains("bastion_audit_buffered")
                 .contains("kerberos_tickets_issued_total")
                 .contains("jvm_memory_used_bytes");
     }
