@@ -191,13 +191,15 @@ final class Rfc3962 {
     /** Ke, Ki or Kc of {@code key} for {@code usage}: cached for long-term keys. */
     private static SecretKeySpec derived(
             Engines e, byte[] key, int usage, byte kind, boolean cache) {
+        // Ke is an AES key; Ki and Kc are HMAC-SHA1 keys
+        String algorithm = kind == ENCRYPTION ? "AES" : "HmacSHA1";
         if (!cache) {
-            return new SecretKeySpec(dk(e, key, constant(usage, kind)), "AES");
+            return new SecretKeySpec(dk(e, key, constant(usage, kind)), algorithm);
         }
         DerivedId id = new DerivedId(key, usage, kind);
         SecretKeySpec k = DERIVED.get(id);
         if (k == null) {
-            k = new SecretKeySpec(dk(e, key, constant(usage, kind)), "AES");
+            k = new SecretKeySpec(dk(e, key, constant(usage, kind)), algorithm);
             if (DERIVED.size() >= CACHE_LIMIT) {
                 DERIVED.clear();
             }
@@ -209,6 +211,11 @@ final class Rfc3962 {
     /** Derived keys currently cached (tests). */
     static int cached() {
         return DERIVED.size();
+    }
+
+    /** Forgets every cached derived key (tests). */
+    static void clearCache() {
+        DERIVED.clear();
     }
 
     private static byte[] constant(int usage, byte kind) {

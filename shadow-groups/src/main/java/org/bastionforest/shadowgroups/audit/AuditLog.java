@@ -32,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Kind;
 import org.bastionforest.shadowgroups.audit.ChainVerification.Problem;
@@ -100,11 +101,15 @@ public final class AuditLog {
     /** The most buffered events one flush transaction writes. */
     static final int MAX_FLUSH = 1_000;
 
+    /** Waiting events; with the batch being written, at most {@link #BUFFER_LIMIT}. */
     private final LinkedBlockingQueue<AuditEvent> buffered =
-            new LinkedBlockingQueue<>(BUFFER_LIMIT);
+            new LinkedBlockingQueue<>(BUFFER_LIMIT - MAX_FLUSH);
 
     /** Taken from {@link #buffered} but not yet written (a failed flush keeps them here). */
     private final List<AuditEvent> flushing = new ArrayList<>();
+
+    /** Events accepted by {@link #appendBuffered} and not yet written or dropped (lock-free). */
+    private final AtomicInteger unwritten = new AtomicInteger();
 
     private final Object flushLock = new Object();
     private Thread flusher;
@@ -257,17 +262,16 @@ public final class AuditLog {
                             + BUFFER_LIMIT
                             + " events waiting): the database is down or too slow");
         }
-        if (closed) {
-            // close() may have written the buffer just before this event arrived
-            flush();
+        unwritten.incrementAndGet();
+        if (closed && !flush()) {
+            // close() wrote the buffer just before this event arrived, and it cannot be written
+            throw new StorageException("the audit log is closed");
         }
     }
 
-    /** Events queued by {@link #appendBuffered} and not yet written. */
+    /** Events queued by {@link #appendBuffered} and not yet written. Never blocks. */
     public int bufferedEvents() {
-        synchronized (flushLock) {
-            return buffered.size() + flushing.size();
-        }
+        return unwritten.get();
     }
 
     /**
@@ -276,16 +280,33 @@ public final class AuditLog {
      * @return whether nothing is left unwritten
      */
     public boolean flush() {
-        synchronized (flushLock) {
-            while (true) {
-                buffered.drainTo(flushing, MAX_FLUSH - flushing.size());
-                if (flushing.isEmpty()) {
-                    return true;
-                }
-                if (!writeFlushing()) {
-                    return false;
-                }
+        while (true) {
+            int written = flushOnce();
+            if (written < 0) {
+                return false;
             }
+            if (written == 0) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Writes one batch: what a failed flush kept, topped up from the queue to {@link #MAX_FLUSH}.
+     *
+     * @return how many events were written or dropped, -1 if the database failed (they are kept)
+     */
+    private int flushOnce() {
+        synchronized (flushLock) {
+            buffered.drainTo(flushing, MAX_FLUSH - flushing.size());
+            if (flushing.isEmpty()) {
+                return 0;
+            }
+            int before = flushing.size();
+            boolean ok = writeFlushing();
+            int done = before - flushing.size();
+            unwritten.addAndGet(-done);
+            return ok ? done : -1;
         }
     }
 
@@ -319,36 +340,36 @@ public final class AuditLog {
         if (flusher != null || closed) {
             return;
         }
-        flusher =
-                new Thread(
-                        () -> {
-                            long retry = 0;
-                            while (!closed) {
-                                try {
-                                    AuditEvent first =
-                                            buffered.poll(
-                                                    FLUSH_INTERVAL.toMillis(),
-                                                    TimeUnit.MILLISECONDS);
-                                    synchronized (flushLock) {
-                                        if (first != null) {
-                                            flushing.add(first);
-                                        }
-                                    }
-                                    Thread.sleep(retry);
-                                    if (!closed) {
-                                        retry = flush() ? 0 : Math.min(5_000, retry * 2 + 100);
-                                    }
-                                } catch (InterruptedException e) {
-                                    return;
-                                } catch (RuntimeException | Error e) {
-                                    LOG.error("audit.flush-failed: {}", e.getClass().getName(), e);
-                                    retry = 1_000;
-                                }
-                            }
-                        },
-                        "bastion-audit-flush");
+        flusher = new Thread(this::flushContinuously, "bastion-audit-flush");
         flusher.setDaemon(true);
         flusher.start();
+    }
+
+    /**
+     * The background flush: a batch every {@link #FLUSH_INTERVAL}, at once again while batches come
+     * out full, pausing longer after a failure. Ends only when the log is closed.
+     */
+    private void flushContinuously() {
+        long pause = FLUSH_INTERVAL.toMillis();
+        while (!closed) {
+            try {
+                Thread.sleep(pause);
+                int written = 0;
+                while (!closed && (written = flushOnce()) >= MAX_FLUSH) {
+                    // a full batch: more may be waiting
+                }
+                pause =
+                        written < 0
+                                ? Math.min(5_000, Math.max(pause, 100) * 2)
+                                : FLUSH_INTERVAL.toMillis();
+            } catch (InterruptedException e) {
+                // only close() ends this thread; an interrupt from elsewhere is not a reason
+                Thread.interrupted();
+            } catch (RuntimeException | Error e) {
+                LOG.error("audit.flush-failed: {}", e.getClass().getName(), e);
+                pause = 1_000;
+            }
+        }
     }
 
     /** Writes {@link #flushing} in one transaction; under {@link #flushLock}. */
