@@ -2,6 +2,7 @@ package org.bastionforest.shadowgroups.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +16,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -708,22 +711,88 @@ public final class AuditLog {
         return export(
                 query,
                 record -> {
-                    ObjectNode o = JSON.createObjectNode();
-                    o.put("seq", record.seq());
-                    o.put("eventId", record.eventId().toString());
-                    o.put("occurredAt", record.event().occurredAt().toString());
-                    o.put("type", record.event().type());
-                    o.put("actor", record.event().actor());
-                    o.put("user", record.event().subjectUser().orElse(null));
-                    o.put("group", record.event().groupId().orElse(null));
-                    o.put("request", record.event().requestId().map(UUID::toString).orElse(null));
-                    ObjectNode details = o.putObject("details");
-                    record.event().details().forEach(details::put);
-                    o.put("prevHash", record.prevHash());
-                    o.put("hash", record.hash());
-                    out.write(JSON.writeValueAsString(o));
+                    out.write(jsonLine(record));
                     out.write('\n');
                 });
+    }
+
+    /**
+     * One record as a JSON object on one line (no line break): every stored field, as exported and
+     * as the audit journal stores it.
+     */
+    static String jsonLine(AuditRecord record) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("seq", record.seq());
+        o.put("eventId", record.eventId().toString());
+        o.put("occurredAt", record.event().occurredAt().toString());
+        o.put("type", record.event().type());
+        o.put("actor", record.event().actor());
+        o.put("user", record.event().subjectUser().orElse(null));
+        o.put("group", record.event().groupId().orElse(null));
+        o.put("request", record.event().requestId().map(UUID::toString).orElse(null));
+        ObjectNode details = o.putObject("details");
+        record.event().details().forEach(details::put);
+        o.put("prevHash", record.prevHash());
+        o.put("hash", record.hash());
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads what {@link #jsonLine} wrote.
+     *
+     * @throws IllegalArgumentException if {@code line} is not such a record
+     */
+    static AuditRecord parseJsonLine(String line) {
+        try {
+            JsonNode o = JSON.readTree(line);
+            if (o == null || !o.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            TreeMap<String, String> details = new TreeMap<>();
+            JsonNode d = o.get("details");
+            if (d == null || !d.isObject()) {
+                throw new IllegalArgumentException("no details object");
+            }
+            d.fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue().asText()));
+            AuditEvent event =
+                    new AuditEvent(
+                            text(o, "type"),
+                            Instant.parse(text(o, "occurredAt")),
+                            text(o, "actor"),
+                            Optional.ofNullable(optionalText(o, "user")),
+                            Optional.ofNullable(optionalText(o, "group")),
+                            Optional.ofNullable(optionalText(o, "request")).map(UUID::fromString),
+                            details);
+            JsonNode seq = o.get("seq");
+            if (seq == null || !seq.canConvertToLong()) {
+                throw new IllegalArgumentException("no seq");
+            }
+            return new AuditRecord(
+                    seq.asLong(),
+                    UUID.fromString(text(o, "eventId")),
+                    event,
+                    text(o, "prevHash"),
+                    text(o, "hash"));
+        } catch (JsonProcessingException | DateTimeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("no " + field);
+        }
+        return v.asText();
+    }
+
+    private static String optionalText(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : text(o, field);
     }
 
     /**
@@ -860,7 +929,8 @@ public final class AuditLog {
         }
     }
 
-    private static String json(Map<String, String> details) {
+    /** The details as stored and hashed: a JSON object sorted by key. */
+    static String json(Map<String, String> details) {
         try {
             return JSON.writeValueAsString(new TreeMap<>(details));
         } catch (JsonProcessingException e) {
