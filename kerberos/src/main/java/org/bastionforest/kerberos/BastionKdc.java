@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.bastionforest.shadowgroups.audit.AuditJournal;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.storage.Database;
@@ -131,7 +132,8 @@ public final class BastionKdc implements AutoCloseable {
                 throw new IllegalArgumentException("kdc.max-tcp-connections must be >= 1");
             }
             if (ticketAudit == null) {
-                throw new IllegalArgumentException("kdc.ticket-audit must be durable or buffered");
+                throw new IllegalArgumentException(
+                        "kdc.ticket-audit must be durable, journal or buffered");
             }
         }
 
@@ -334,14 +336,37 @@ public final class BastionKdc implements AutoCloseable {
     private KdcNetwork network;
 
     /**
-     * Wires the KDC; does not listen yet ({@link #start()}).
+     * Wires the KDC with ticket audit {@code durable} or {@code buffered}; does not listen yet
+     * ({@link #start()}).
      *
      * @param masterKey 32 bytes (AES-256) that encrypt the keys at rest; copied
+     * @throws IllegalArgumentException if the options ask for the journal
      */
     public BastionKdc(
             Options options,
             Database db,
             AuditLog audit,
+            AccountSource accounts,
+            GrantWindows grants,
+            AuthorizationDataProvider authorizationData,
+            Clock clock,
+            byte[] masterKey) {
+        this(options, db, audit, null, accounts, grants, authorizationData, clock, masterKey);
+    }
+
+    /**
+     * Wires the KDC; does not listen yet ({@link #start()}).
+     *
+     * @param journal where ticket events go with {@code kdc.ticket-audit: journal} (its owner opens
+     *     and closes it); may be null with the other modes
+     * @param masterKey 32 bytes (AES-256) that encrypt the keys at rest; copied
+     * @throws IllegalArgumentException if the options ask for the journal and there is none
+     */
+    public BastionKdc(
+            Options options,
+            Database db,
+            AuditLog audit,
+            AuditJournal journal,
             AccountSource accounts,
             GrantWindows grants,
             AuthorizationDataProvider authorizationData,
@@ -364,8 +389,26 @@ public final class BastionKdc implements AutoCloseable {
                         new IdentityAccounts(accounts, clock, options.identityCacheTtl()),
                         grants,
                         authorizationData,
-                        audit,
+                        ticketEvents(options.ticketAudit(), audit, journal),
                         clock);
+    }
+
+    private static KdcHandler.TicketEvents ticketEvents(
+            TicketAudit mode, AuditLog audit, AuditJournal journal) {
+        return switch (mode) {
+            // group-committed with other workers' tickets; durable on return
+            case DURABLE -> audit::append;
+            // forced to disk with other workers' tickets on return
+            case JOURNAL -> {
+                if (journal == null) {
+                    throw new IllegalArgumentException(
+                            "kdc.ticket-audit journal needs the audit journal");
+                }
+                yield journal::append;
+            }
+            // written within 100 ms; refused when the buffer is full
+            case BUFFERED -> audit::appendBuffered;
+        };
     }
 
     /**

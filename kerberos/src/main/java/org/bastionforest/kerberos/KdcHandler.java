@@ -70,8 +70,8 @@ import org.bastionforest.kerberos.PrincipalStore.StoredKey;
 import org.bastionforest.kerberos.crypto.KerberosCrypto;
 import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
 import org.bastionforest.shadowgroups.audit.AuditEvent;
-import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.errors.BastionException;
+import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.EffectiveWindow;
@@ -94,7 +94,7 @@ final class KdcHandler {
     private final IdentityAccounts accounts;
     private final GrantWindows grants;
     private final AuthorizationDataProvider authz;
-    private final AuditLog audit;
+    private final TicketEvents ticketEvents;
     private final Clock clock;
     private final ReplayCache replays = new ReplayCache();
     private final AtomicLong requests = new AtomicLong();
@@ -107,15 +107,26 @@ final class KdcHandler {
             IdentityAccounts accounts,
             GrantWindows grants,
             AuthorizationDataProvider authz,
-            AuditLog audit,
+            TicketEvents ticketEvents,
             Clock clock) {
         this.options = options;
         this.store = store;
         this.accounts = accounts;
         this.grants = grants;
         this.authz = authz;
-        this.audit = audit;
+        this.ticketEvents = ticketEvents;
         this.clock = clock;
+    }
+
+    /** Where issued tickets' audit events go ({@code kdc.ticket-audit}). */
+    @FunctionalInterface
+    interface TicketEvents {
+        /**
+         * Records {@code event}; returns once it is kept as the mode promises.
+         *
+         * @throws StorageException if it cannot be: the ticket is then refused
+         */
+        void record(AuditEvent event) throws StorageException;
     }
 
     /** Answers one request (without the TCP length prefix); never throws. */
@@ -1078,11 +1089,7 @@ final class KdcHandler {
         if (client.user().isPresent()) {
             event = event.withUser(client.user().get().value());
         }
-        if (options.ticketAudit() == TicketAudit.BUFFERED) {
-            audit.appendBuffered(event); // written within 100 ms; refused when the buffer is full
-        } else {
-            audit.append(event); // group-committed with other workers' tickets; durable on return
-        }
+        ticketEvents.record(event); // as kdc.ticket-audit says; a failure refuses the ticket
         issued.incrementAndGet();
         LOG.info(
                 "kerberos.ticket.issued: {} {} for {} until {} ({} SIDs)",

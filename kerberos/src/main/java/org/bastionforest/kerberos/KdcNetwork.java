@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -37,6 +38,9 @@ final class KdcNetwork implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KdcNetwork.class);
     private static final int UDP_BUFFER = 65_536;
 
+    /** The longest the selector sleeps without an event. */
+    static final long SELECT_TIMEOUT_MS = 200;
+
     private final BastionKdc.Options options;
     private final Function<byte[], byte[]> handler;
     private final Function<byte[], byte[]> tooBig;
@@ -53,13 +57,13 @@ final class KdcNetwork implements AutoCloseable {
         final SocketChannel channel;
         final ByteBuffer length = ByteBuffer.allocate(4);
         ByteBuffer body;
-        ByteBuffer out;
+        volatile ByteBuffer out;
 
         /**
          * Accepted or last answered: a request must arrive (and be answered) within the idle
          * timeout.
          */
-        long since = System.nanoTime();
+        volatile long since = System.nanoTime();
 
         Conn(SocketChannel channel) {
             this.channel = channel;
@@ -144,7 +148,7 @@ final class KdcNetwork implements AutoCloseable {
         long idleNanos = options.tcpIdleTimeout().toNanos();
         while (running) {
             try {
-                selector.select(1000);
+                selector.select(SELECT_TIMEOUT_MS);
                 Runnable task;
                 while ((task = selectorTasks.poll()) != null) {
                     task.run();
@@ -260,21 +264,44 @@ final class KdcNetwork implements AutoCloseable {
         c.body = null;
         c.length.clear();
         key.interestOps(0);
-        submit(
-                () -> {
-                    byte[] reply = handler.apply(request);
-                    ByteBuffer out = ByteBuffer.allocate(4 + reply.length);
-                    out.putInt(reply.length).put(reply).flip();
-                    selectorTasks.add(
-                            () -> {
-                                if (key.isValid()) {
-                                    c.out = out;
-                                    key.interestOps(SelectionKey.OP_WRITE);
-                                }
-                            });
-                    selector.wakeup();
-                },
-                () -> selectorTasks.add(() -> drop(key, c)));
+        submit(() -> reply(key, c, request), () -> selectorTasks.add(() -> drop(key, c)));
+    }
+
+    /**
+     * On a worker: answers {@code request} and writes the answer at once (non-blocking: a KDC reply
+     * fits the socket's send buffer nearly always); only what does not fit is left to the selector.
+     * Reading resumes without waking the selector: the interest change takes effect at its next
+     * select, at the latest after {@link #SELECT_TIMEOUT_MS} — what a client that sends a second
+     * request on the same connection may wait, and how long a closed connection may linger.
+     */
+    private void reply(SelectionKey key, Conn c, byte[] request) {
+        byte[] reply = handler.apply(request);
+        ByteBuffer out = ByteBuffer.allocate(4 + reply.length);
+        out.putInt(reply.length).put(reply).flip();
+        try {
+            c.channel.write(out);
+        } catch (IOException | RuntimeException e) {
+            selectorTasks.add(() -> drop(key, c));
+            selector.wakeup();
+            return;
+        }
+        if (out.hasRemaining()) {
+            selectorTasks.add(
+                    () -> {
+                        if (key.isValid()) {
+                            c.out = out;
+                            key.interestOps(SelectionKey.OP_WRITE);
+                        }
+                    });
+            selector.wakeup();
+            return;
+        }
+        c.since = System.nanoTime();
+        try {
+            key.interestOps(SelectionKey.OP_READ);
+        } catch (CancelledKeyException e) {
+            // dropped meanwhile (closed by the selector): nothing to resume
+        }
     }
 
     private void write(SelectionKey key, Conn c) throws IOException {

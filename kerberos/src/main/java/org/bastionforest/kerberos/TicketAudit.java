@@ -10,6 +10,14 @@ public enum TicketAudit {
      */
     DURABLE,
     /**
+     * Before the ticket is sent, in this node's audit journal: a hash-chained file forced to disk
+     * (group-committed) before the reply leaves, anchored in the audit log by periodic checkpoints
+     * ({@code AuditJournal}). Nothing leaves unaudited, as with {@link #DURABLE}, without a
+     * database transaction per group of tickets; the events are queried from the journal, not from
+     * the SQL audit log.
+     */
+    JOURNAL,
+    /**
      * Within 100 ms after the ticket is sent, by a background flush of up to a thousand events per
      * transaction. The events of the last interval before a crash are lost, as a Windows DC's
      * buffered Security log can lose its last events; about twice the tickets per CPU-second
@@ -19,7 +27,7 @@ public enum TicketAudit {
     BUFFERED;
 
     /**
-     * Parses {@code durable} or {@code buffered}, any case.
+     * Parses {@code durable}, {@code journal} or {@code buffered}, any case.
      *
      * @throws IllegalArgumentException otherwise
      */
@@ -29,10 +37,10 @@ public enum TicketAudit {
                 return t;
             }
         }
-        throw new IllegalArgumentException("kdc.ticket-audit must be durable or buffered");
+        throw new IllegalArgumentException("kdc.ticket-audit must be durable, journal or buffered");
     }
 
-    /** The configuration value, {@code durable} or {@code buffered}. */
+    /** The configuration value: {@code durable}, {@code journal} or {@code buffered}. */
     public String value() {
         return name().toLowerCase(Locale.ROOT);
     }

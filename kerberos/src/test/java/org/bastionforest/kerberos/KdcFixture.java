@@ -1,11 +1,18 @@
 package org.bastionforest.kerberos;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.bastionforest.shadowgroups.audit.AuditJournal;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.directory.DirectoryFacts;
 import org.bastionforest.shadowgroups.errors.BastionException;
@@ -43,6 +50,11 @@ final class KdcFixture implements AutoCloseable {
     final Clock clock = Clock.systemUTC();
     final Database db;
     final AuditLog audit;
+
+    /** With {@code kdc.ticket-audit: journal}: the journal, in a temporary directory; else null. */
+    final AuditJournal journal;
+
+    private final Path journalDirectory;
     final ShadowGroupService groups;
     final RequestService requests;
     final Map<UserId, AccountSource.Account> accounts = new ConcurrentHashMap<>();
@@ -113,11 +125,21 @@ final class KdcFixture implements AutoCloseable {
         for (UserId u : Set.of(ALICE, BOB)) {
             accounts.put(u, account(u, true));
         }
+        if (options.ticketAudit() == TicketAudit.JOURNAL) {
+            journalDirectory = Files.createTempDirectory("kdc-journal");
+            journal =
+                    AuditJournal.open(
+                            journalDirectory, audit, clock, AuditJournal.Settings.defaults());
+        } else {
+            journalDirectory = null;
+            journal = null;
+        }
         kdc =
                 new BastionKdc(
                         options,
                         db,
                         audit,
+                        journal,
                         user -> Optional.ofNullable(accounts.get(user)),
                         user -> {
                             GrantWindows override = grantsOverride;
@@ -149,6 +171,14 @@ final class KdcFixture implements AutoCloseable {
     @Override
     public void close() {
         kdc.close();
+        if (journal != null) {
+            journal.close();
+            try (Stream<Path> files = Files.walk(journalDirectory)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         audit.close();
         db.close();
     }

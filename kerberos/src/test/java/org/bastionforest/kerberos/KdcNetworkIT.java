@@ -67,6 +67,32 @@ class KdcNetworkIT {
     }
 
     @Test
+    void tcp_severalRequestsOnOneConnection_thenEachAnsweredInTurn() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
+            s.setSoTimeout(5000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                out.writeInt(request.length);
+                out.write(request);
+                out.flush();
+                byte[] reply = new byte[in.readInt()];
+                in.readFully(reply);
+                assertThat(
+                                ((KrbError) KrbCodec.decodeMessage(java.nio.ByteBuffer.wrap(reply)))
+                                        .getErrorCode())
+                        .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+                // reading resumes at the selector's next wake-up at the latest
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .isLessThan(Duration.ofMillis(KdcNetwork.SELECT_TIMEOUT_MS + 1000));
+            }
+            s.shutdownOutput();
+            assertThat(in.read()).as("closed after the client's end").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void tcp_lengthAboveLimit_thenConnectionClosedWithoutBuffering() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
             s.setSoTimeout(5000);
