@@ -502,7 +502,10 @@ public final class ClientCommands {
             subcommands = {Audit.Verify.class, Audit.Export.class})
     static final class Audit extends Parent {
 
-        @Command(name = "verify", description = "Check the hash chain; exit 4 when broken.")
+        @Command(
+                name = "verify",
+                description =
+                        "Check the hash chain and this node's audit journal; exit 4 when broken.")
         static final class Verify extends Base {
             @Override
             void run(ApiClient api, PrintWriter out) throws CliFailure {
@@ -516,6 +519,18 @@ public final class ClientCommands {
                                     + r.path("checked").asLong()
                                     + " events checked");
                     r.path("problems").forEach(p -> out.println("  " + p.asText()));
+                    JsonNode j = r.path("journal");
+                    if (j.isObject()) {
+                        out.println(
+                                "journal "
+                                        + j.path("id").asText()
+                                        + ": "
+                                        + (j.path("intact").asBoolean() ? "intact" : "BROKEN")
+                                        + ": "
+                                        + j.path("checked").asLong()
+                                        + " records checked");
+                        j.path("problems").forEach(p -> out.println("  " + p.asText()));
+                    }
                 }
                 if (!r.path("intact").asBoolean()) {
                     throw new CliFailure(CliFailure.REFUSED, "the audit chain is broken");

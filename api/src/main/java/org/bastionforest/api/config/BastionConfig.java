@@ -143,7 +143,10 @@ public record BastionConfig(
             int workerThreads,
             int maxTcpConnections,
             Duration tcpIdleTimeout,
-            String ticketAudit) {}
+            String ticketAudit,
+            TicketJournal ticketJournal) {}
+
+    public record TicketJournal(String sync, Duration retention, Duration checkpointInterval) {}
 
     public record Renewal(boolean requireGrant) {}
 

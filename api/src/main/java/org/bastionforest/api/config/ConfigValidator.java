@@ -343,11 +343,26 @@ final class ConfigValidator {
                                 + "')");
             }
         }
-        if (!List.of("durable", "buffered").contains(k.ticketAudit())) {
+        if (!List.of("durable", "journal", "buffered").contains(k.ticketAudit())) {
             throw new ConfigException(
                     "kdc.ticket-audit",
-                    "must be durable or buffered (was '" + k.ticketAudit() + "')");
+                    "must be durable, journal or buffered (was '" + k.ticketAudit() + "')");
         }
+        if (!List.of("each-write", "every-second").contains(k.ticketJournal().sync())) {
+            throw new ConfigException(
+                    "kdc.ticket-journal.sync",
+                    "must be each-write or every-second (was '" + k.ticketJournal().sync() + "')");
+        }
+        between(
+                "kdc.ticket-journal.retention",
+                k.ticketJournal().retention(),
+                Duration.ofDays(1),
+                Duration.ofDays(3650));
+        between(
+                "kdc.ticket-journal.checkpoint-interval",
+                k.ticketJournal().checkpointInterval(),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1));
         if (k.udpMaxResponse() < 512 || k.udpMaxResponse() > 65_507) {
             throw new ConfigException("kdc.udp-max-response", "must be between 512 and 65507");
         }

@@ -22,27 +22,39 @@ import org.bastionforest.api.rest.ProblemMapper.BadRequestBody;
 import org.bastionforest.api.rest.Views.Page;
 import org.bastionforest.api.service.BastionCore;
 import org.bastionforest.shadowgroups.audit.AuditAccess;
+import org.bastionforest.shadowgroups.audit.AuditJournal;
 import org.bastionforest.shadowgroups.audit.AuditPage;
 import org.bastionforest.shadowgroups.audit.AuditQuery;
 import org.bastionforest.shadowgroups.audit.AuditRecord;
 import org.bastionforest.shadowgroups.audit.ChainVerification;
 import org.bastionforest.shadowgroups.errors.BastionException;
+import org.bastionforest.shadowgroups.errors.NotFoundException;
 
 /**
  * {@code /api/v1/audit}: query the audit log (filters: {@code user}, {@code group}, {@code type},
  * {@code from}, {@code to}; paging as everywhere), export it as JSON lines or CSV, and verify its
- * hash chain. Administrators only.
+ * hash chain; {@code /api/v1/audit/journal}: the same for this node's audit journal (issued tickets
+ * with {@code kdc.ticket-audit: journal}). Administrators only.
  */
 @Path("api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
     private final BastionCore core;
     private final AuditAccess access;
+    private final Optional<AuditJournal> journal;
+
+    /**
+     * This node's audit journal, if the KDC writes one ({@code kdc.ticket-audit: journal}).
+     *
+     * @param journal the journal, or empty
+     */
+    public record Journal(Optional<AuditJournal> journal) {}
 
     @Inject
-    public AuditResource(BastionCore core) {
+    public AuditResource(BastionCore core, Journal journal) {
         this.core = core;
         this.access = new AuditAccess(core.audit(), core.administrators(), core.facts());
+        this.journal = journal.journal();
     }
 
     /**
@@ -78,7 +90,20 @@ public final class AuditResource {
      * @param checked how many records were checked
      * @param problems what is wrong, if anything
      */
-    public record VerifyView(boolean intact, long checked, List<String> problems) {}
+    public record VerifyView(
+            boolean intact, long checked, List<String> problems, JournalVerifyView journal) {}
+
+    /**
+     * The check of this node's audit journal.
+     *
+     * @param id the journal's id (named by its checkpoints in the audit log)
+     * @param intact whether every record hashes right, links to the one before and matches every
+     *     checkpoint, and nothing is missing that no pruning event explains
+     * @param checked how many records were checked
+     * @param problems what is wrong, if anything
+     */
+    public record JournalVerifyView(
+            String id, boolean intact, long checked, List<String> problems) {}
 
     @GET
     public Page<EventView> query(
@@ -146,12 +171,82 @@ public final class AuditResource {
     @Path("verify")
     public VerifyView verify(@Context SecurityContext security) throws BastionException {
         ChainVerification v = access.verify(Api.caller(security).user());
+        JournalVerifyView j = null;
+        if (journal.isPresent()) {
+            ChainVerification jv = journal.get().verify();
+            j =
+                    new JournalVerifyView(
+                            journal.get().id(), jv.intact(), jv.eventsChecked(), problems(jv));
+        }
         return new VerifyView(
-                v.intact(),
-                v.eventsChecked(),
-                v.problems().stream()
-                        .map(p -> p.kind() + " at " + p.seq() + ": " + p.detail())
-                        .toList());
+                v.intact() && (j == null || j.intact()), v.eventsChecked(), problems(v), j);
+    }
+
+    private static List<String> problems(ChainVerification v) {
+        return v.problems().stream()
+                .map(p -> p.kind() + " at " + p.seq() + ": " + p.detail())
+                .toList();
+    }
+
+    /** Events of this node's audit journal; positions ({@code seq}) are the journal's own. */
+    @GET
+    @Path("journal")
+    public Page<EventView> queryJournal(
+            @Context SecurityContext security,
+            @QueryParam("user") String user,
+            @QueryParam("group") String group,
+            @QueryParam("type") String type,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("limit") Integer limit,
+            @QueryParam("cursor") String cursor)
+            throws BastionException {
+        AuditQuery q = query(user, group, type, from, to, limit, cursor);
+        access.requireAdministrator(Api.caller(security).user());
+        AuditPage page = journal().query(q);
+        return new Page<>(
+                page.records().stream().map(AuditResource::view).toList(),
+                page.hasMore() ? Api.encodeCursor(Long.toString(page.lastSeq())) : null);
+    }
+
+    /** This node's audit journal as JSON lines (the format of its files). */
+    @GET
+    @Path("journal/export")
+    @Produces("application/x-ndjson")
+    public Response exportJournal(
+            @Context SecurityContext security,
+            @QueryParam("user") String user,
+            @QueryParam("group") String group,
+            @QueryParam("type") String type,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to)
+            throws BastionException {
+        AuditQuery q = query(user, group, type, from, to, AuditQuery.MAX_LIMIT, null);
+        access.requireAdministrator(Api.caller(security).user());
+        AuditJournal j = journal();
+        StreamingOutput body =
+                out -> {
+                    Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+                    try {
+                        j.exportJsonLines(q, w);
+                    } catch (BastionException e) {
+                        throw new java.io.IOException("export failed: " + e.errorId());
+                    }
+                    w.flush();
+                };
+        return Response.ok(body, "application/x-ndjson")
+                .header(
+                        "Content-Disposition",
+                        "attachment; filename=\"bastion-audit-journal.jsonl\"")
+                .build();
+    }
+
+    private AuditJournal journal() throws NotFoundException {
+        return journal.orElseThrow(
+                () ->
+                        new NotFoundException(
+                                "this node keeps no audit journal (kdc.ticket-audit is not"
+                                        + " journal)"));
     }
 
     private static AuditQuery query(

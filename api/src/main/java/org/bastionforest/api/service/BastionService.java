@@ -51,6 +51,7 @@ import org.bastionforest.api.http.HealthResource;
 import org.bastionforest.api.http.HttpServers;
 import org.bastionforest.api.http.Services;
 import org.bastionforest.api.http.VersionResource;
+import org.bastionforest.api.rest.AuditResource;
 import org.bastionforest.api.rest.AuthenticationFilter;
 import org.bastionforest.api.rest.BodyLimitFilter;
 import org.bastionforest.api.rest.MetricsFilter;
@@ -79,6 +80,7 @@ import org.bastionforest.ldapsync.sync.SyncOptions;
 import org.bastionforest.ldapsync.writer.LdapBastionDirectory;
 import org.bastionforest.scheduler.GrantScheduler;
 import org.bastionforest.scheduler.SyncRunner;
+import org.bastionforest.shadowgroups.audit.AuditJournal;
 import org.bastionforest.shadowgroups.audit.AuditLog;
 import org.bastionforest.shadowgroups.directory.MembershipDispatcher;
 import org.bastionforest.shadowgroups.directory.MembershipReconciler;
@@ -159,6 +161,7 @@ public final class BastionService implements AutoCloseable {
     private BastionCore core;
     private SyncEngine sync;
     private BastionKdc kdc;
+    private AuditJournal journal;
     private volatile int restPort = -1;
     private volatile int productionPort = -1;
     private volatile int bastionLdapPort = -1;
@@ -602,11 +605,37 @@ public final class BastionService implements AutoCloseable {
                         TicketAudit.parse(c.ticketAudit()));
         byte[] key = masterKey.derive("kerberos-keys").getEncoded();
         try {
+            if (options.ticketAudit() == TicketAudit.JOURNAL) {
+                Path dir = data.directory("audit-journal");
+                journal =
+                        AuditJournal.open(
+                                dir,
+                                core.audit(),
+                                clock,
+                                new AuditJournal.Settings(
+                                        AuditJournal.Settings.defaults().segmentBytes(),
+                                        c.ticketJournal().retention(),
+                                        c.ticketJournal().checkpointInterval(),
+                                        c.ticketJournal().sync().equals("each-write")));
+                started.push(new Component("audit journal", journal::close));
+                summary.add(
+                        "Ticket audit        journal "
+                                + journal.id()
+                                + " ("
+                                + c.ticketJournal().sync()
+                                + ")"
+                                + " in "
+                                + dir
+                                + " (at "
+                                + journal.head().seq()
+                                + ")");
+            }
             kdc =
                     new BastionKdc(
                             options,
                             database,
                             core.audit(),
+                            journal,
                             new BastionDirectoryAccounts(bastionLdap, bastionAccounts),
                             core.requests()::effectiveWindow,
                             new PacAuthorizationData(c.realm()),
@@ -774,6 +803,9 @@ public final class BastionService implements AutoCloseable {
                         .add(HealthRegistry.class, health)
                         .add(VersionResource.VersionInfo.class, version)
                         .add(BastionCore.class, core)
+                        .add(
+                                AuditResource.Journal.class,
+                                new AuditResource.Journal(Optional.ofNullable(journal)))
                         .add(ApiTokenService.class, tokens)
                         .add(SyncEngine.class, sync)
                         .add(

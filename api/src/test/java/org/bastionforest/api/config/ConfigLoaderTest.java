@@ -39,7 +39,9 @@ class ConfigLoaderTest {
         assertThat(c.rest().tls().mode()).isEqualTo(TlsMode.SELF_SIGNED);
         assertThat(c.rest().port()).isEqualTo(8443);
         assertThat(c.kdc().realm()).isEqualTo("PRIV.EXAMPLE");
-        assertThat(c.kdc().ticketAudit()).isEqualTo("durable");
+        assertThat(c.kdc().ticketAudit()).isEqualTo("journal");
+        assertThat(c.kdc().ticketJournal().sync()).isEqualTo("each-write");
+        assertThat(c.kdc().ticketJournal().retention()).isEqualTo(java.time.Duration.ofDays(365));
         assertThat(Path.of(c.dataDir())).isAbsolute();
     }
 
@@ -113,7 +115,9 @@ class ConfigLoaderTest {
                 "password in url    | 'database:\n  url: jdbc:postgresql://h/db?password=x\n' | database.url | must not contain the password",
                 "pool size zero     | 'database:\n  max-pool-size: 0\n'           | database.max-pool-size | between 1 and 100",
                 "lower-case realm   | 'kdc:\n  realm: priv.example\n'             | kdc.realm | upper-case",
-                "ticket audit async | 'kdc:\n  ticket-audit: async\n'            | kdc.ticket-audit | durable or buffered",
+                "ticket audit async | 'kdc:\n  ticket-audit: async\n'            | kdc.ticket-audit | durable, journal or buffered",
+                "journal sync bad   | 'kdc:\n  ticket-journal:\n    sync: never\n' | kdc.ticket-journal.sync | each-write or every-second",
+                "journal keep 1h    | 'kdc:\n  ticket-journal:\n    retention: 1h\n' | kdc.ticket-journal.retention | between",
                 "plain http public  | 'rest:\n  host: 0.0.0.0\n  tls:\n    mode: none\n' | rest.tls.mode | loopback",
                 "embedded not lo    | 'bastion:\n  embedded:\n    host: 10.0.0.1\n' | bastion.embedded.host | loopback",
                 "missing keystore   | 'rest:\n  tls:\n    mode: keystore\n    keystore: /nonexistent.p12\n' | rest.tls.keystore | does not exist",

@@ -82,8 +82,7 @@ class SpnegoIT {
     }
 
     /** Runs a command; answers "exit:stdout". */
-    private static String run(Map<String, String> env, String input, String... command)
-            throws Exception {
+    static String run(Map<String, String> env, String input, String... command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(List.of(command)));
         pb.environment().putAll(env);
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
