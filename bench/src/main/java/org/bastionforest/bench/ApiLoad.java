@@ -690,6 +690,18 @@ public final class ApiLoad {
                 throws IOException {
             Service s = new Service(dir);
             Map<String, String> env = new HashMap<>(config);
+            // e.g. -Dbench.service.config=BASTION_KDC_TICKET_JOURNAL_SYNC=every-second,...
+            for (String pair : System.getProperty("bench.service.config", "").split(",")) {
+                int eq = pair.indexOf('=');
+                if (pair.isBlank()) {
+                    continue;
+                }
+                if (eq < 1 || !pair.startsWith("BASTION_")) {
+                    throw new IllegalArgumentException(
+                            "bench.service.config: BASTION_NAME=value pairs separated by commas");
+                }
+                env.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+            }
             env.put("BASTION_DATA_DIR", dir.resolve("data").toString());
             env.put("BASTION_REST_PORT", Integer.toString(s.restPort));
             env.put("BASTION_REST_TLS_MODE", "none");

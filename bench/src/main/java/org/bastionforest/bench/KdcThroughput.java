@@ -297,7 +297,9 @@ public final class KdcThroughput {
                         ApiLoad.Service.start(
                                 dir,
                                 List.of("-Xmx256m"),
-                                Map.of("BASTION_KDC_TICKET_AUDIT", ticketAudit()),
+                                ticketAudit().equals("default")
+                                        ? Map.of()
+                                        : Map.of("BASTION_KDC_TICKET_AUDIT", ticketAudit()),
                                 Duration.ofSeconds(120));
                 MitKdc mit = MitKdc.start(MIT_REALM)) {
             Target bastion = bastion(service, users);
@@ -357,11 +359,15 @@ public final class KdcThroughput {
         System.out.println(r.markdown());
     }
 
-    /** The bastion's {@code kdc.ticket-audit}: {@code -Dbench.kdc.ticket-audit}, durable. */
+    /**
+     * The bastion's {@code kdc.ticket-audit}: {@code -Dbench.kdc.ticket-audit}, else the service's
+     * default ({@code default}).
+     */
     static String ticketAudit() {
-        String mode = System.getProperty("bench.kdc.ticket-audit", "durable");
-        if (!List.of("durable", "buffered").contains(mode)) {
-            throw new IllegalArgumentException("bench.kdc.ticket-audit: durable or buffered");
+        String mode = System.getProperty("bench.kdc.ticket-audit", "default");
+        if (!List.of("default", "durable", "journal", "buffered").contains(mode)) {
+            throw new IllegalArgumentException(
+                    "bench.kdc.ticket-audit: durable, journal or buffered");
         }
         return mode;
     }
