@@ -68,13 +68,20 @@ import org.slf4j.LoggerFactory;
  * and at close, an {@code audit.journal.checkpoint} event in the audit log records this journal's
  * id, its last position and hash. {@link #verify()} recomputes every hash, follows the chain and
  * compares it with every checkpoint: an edited, removed or reordered record, a record removed from
- * the end, or a segment deleted without a pruning event is reported. What was appended after the
- * last checkpoint can be cut from the end undetected — at most one interval.
+ * the end, a segment deleted without a pruning event, or records rewritten after a pruned segment
+ * is reported. What was appended after the last checkpoint can be cut or rewritten undetected — at
+ * most one interval (the hashes have no key).
  *
  * <p><b>Crash.</b> A line without its line break at the end of the newest segment was never
  * acknowledged (its write was not forced); opening the journal removes it and says so in the log.
- * Anything else that does not read back (a damaged last record) stops the opening: the chain is not
- * continued from a record that cannot be checked.
+ * If the newest segment holds a record that does not read back, hash or link (pages of an
+ * unacknowledged group written out of order before a power cut, or an edit), the segment is set
+ * aside whole ({@code .damaged-<millis>}), its intact beginning becomes the segment again, the
+ * chain goes on from there, and an {@code audit.journal.damaged} event says so; records that a
+ * checkpoint had anchored stay reported by {@link #verify()}. Segments are pruned only if they
+ * verify. A failed {@code fdatasync} stops the journal until a restart (after one, the kernel may
+ * have dropped pages and report the next one as a success). A missing {@code journal.id} beside
+ * segments stops the opening (a new id would orphan their checkpoints).
  *
  * <p>One process at a time: the directory is locked while open. Thread-safe.
  */
@@ -165,6 +172,7 @@ public final class AuditJournal implements AutoCloseable {
 
     // guarded by writes
     private FileChannel segment;
+    private Path segmentPath;
     private long segmentSize;
     private LocalDate segmentDay;
     private IOException broken;
@@ -175,6 +183,9 @@ public final class AuditJournal implements AutoCloseable {
 
     // guarded by this (housekeeping and close)
     private long anchoredSeq = -1;
+
+    /** What recovery set aside, recorded in the audit log at the first housekeeping. */
+    private final List<String> damage = new ArrayList<>();
 
     private AuditJournal(
             Path directory,
@@ -192,7 +203,14 @@ public final class AuditJournal implements AutoCloseable {
         this.lock = lock;
         this.id = readOrCreateId(directory);
         this.node = hostName();
-        recover();
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            if (segment != null) {
+                segment.close();
+            }
+            throw e;
+        }
         this.housekeeping =
                 Executors.newScheduledThreadPool(
                         2,
@@ -308,6 +326,7 @@ public final class AuditJournal implements AutoCloseable {
         }
         Head before = head;
         long sizeBefore = segmentSize;
+        boolean forcing = false;
         try {
             LocalDate day = day(group.get(0).event.occurredAt());
             if (segment == null
@@ -335,7 +354,10 @@ public final class AuditJournal implements AutoCloseable {
                 segment.write(buffer);
             }
             if (settings.syncEachWrite()) {
+                forcing = true;
                 segment.force(false);
+                forcing = false;
+                syncedSeq = seq;
             }
             segmentSize = sizeBefore + bytes.size();
             head = new Head(seq, prev);
@@ -344,8 +366,36 @@ public final class AuditJournal implements AutoCloseable {
             }
         } catch (IOException | RuntimeException | Error e) {
             group.forEach(p -> p.failure = e);
-            unwrite(sizeBefore, e);
+            if (forcing) {
+                // after a failed fsync the kernel may have dropped the pages it could not write,
+                // and a second fsync reports success: nothing written since the last good one can
+                // be trusted to be on disk
+                breakDown(e);
+            } else {
+                unwrite(sizeBefore, e);
+            }
         }
+    }
+
+    private void breakDown(Throwable e) {
+        broken = e instanceof IOException io ? io : new IOException(e.toString(), e);
+        LOG.error(
+                "audit.journal.broken: {}; no more events are accepted (tickets are refused) until"
+                        + " the service restarts",
+                e.toString());
+    }
+
+    /**
+     * The segment's channel, open again if an interrupt closed it (FileChannel is interruptible: a
+     * worker interrupted in a write closes the channel for every thread).
+     */
+    private FileChannel openSegment() throws IOException {
+        if (segment != null && !segment.isOpen() && segmentPath != null) {
+            segment =
+                    FileChannel.open(
+                            segmentPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+        return segment;
     }
 
     /** Takes back a failed write; if that fails too, no more events are accepted. */
@@ -355,25 +405,22 @@ public final class AuditJournal implements AutoCloseable {
             return;
         }
         try {
-            segment.truncate(size);
+            openSegment().truncate(size);
             segment.force(false);
             segmentSize = size;
         } catch (IOException e) {
-            broken = e;
-            LOG.error(
-                    "audit.journal.broken: a failed write could not be taken back ({}); no more"
-                            + " events are accepted until the service restarts",
-                    e.toString());
+            breakDown(e);
         }
     }
 
     private void startSegment(long firstSeq, LocalDate day) throws IOException {
         if (segment != null) {
-            segment.force(false);
+            openSegment().force(false);
             segment.close();
             segment = null;
         }
         Path file = directory.resolve(segmentName(firstSeq));
+        segmentPath = file;
         segment =
                 FileChannel.open(
                         file,
@@ -394,60 +441,84 @@ public final class AuditJournal implements AutoCloseable {
         }
     }
 
-    /** Forces what was written since the last time to disk. Never throws. */
-    private void sync() {
-        Head h = head;
-        if (h.seq() == syncedSeq) {
-            return;
-        }
+    /**
+     * Forces what was written since the last time to disk. Never throws; a failure breaks the
+     * journal (a retried fsync cannot be trusted).
+     *
+     * @return whether everything written is on disk
+     */
+    private boolean sync() {
         writes.lock(); // the segment is not closed or replaced meanwhile
         try {
-            if (segment != null) {
-                segment.force(false);
-                syncedSeq = h.seq();
+            Head h = head;
+            if (h.seq() == syncedSeq) {
+                return true;
             }
+            if (broken != null) {
+                return false;
+            }
+            if (segment != null) {
+                openSegment().force(false);
+            }
+            syncedSeq = h.seq();
+            return true;
         } catch (IOException e) {
-            LOG.error("audit.journal.sync-failed: {} (retried)", e.toString());
+            breakDown(e);
+            return false;
         } finally {
             writes.unlock();
         }
     }
 
-    /** Repairs a torn last line and finds the head. */
+    /**
+     * Repairs a torn last line, sets aside a newest segment damaged before its end (keeping its
+     * intact beginning), and finds the head.
+     */
     private void recover() throws IOException {
         List<Path> segments = segments();
         while (!segments.isEmpty()) {
             Path last = segments.get(segments.size() - 1);
-            Optional<String> line = lastLine(last);
-            if (line.isPresent()) {
-                AuditRecord r;
-                try {
-                    r = AuditLog.parseJsonLine(line.get());
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(
-                            "the last record of "
-                                    + last
-                                    + " does not read back ("
-                                    + e.getMessage()
-                                    + "); verify the journal and move that segment aside",
-                            e);
+            lastLine(last); // cuts an unterminated last line
+            Intact intact = intactPrefix(last);
+            if (intact.damaged()) {
+                Path aside = last.resolveSibling(last.getFileName() + ".damaged-" + clock.millis());
+                Files.move(last, aside, StandardCopyOption.ATOMIC_MOVE);
+                if (intact.bytes() > 0) {
+                    try (FileChannel from = FileChannel.open(aside, StandardOpenOption.READ);
+                            FileChannel to =
+                                    FileChannel.open(
+                                            last,
+                                            StandardOpenOption.CREATE_NEW,
+                                            StandardOpenOption.WRITE)) {
+                        long copied = 0;
+                        while (copied < intact.bytes()) {
+                            copied += from.transferTo(copied, intact.bytes() - copied, to);
+                        }
+                        to.force(false);
+                    }
                 }
-                String hash =
-                        AuditLog.hash(
-                                r.eventId(),
-                                r.event(),
-                                AuditLog.json(r.event().details()),
-                                r.prevHash());
-                if (!hash.equals(r.hash())) {
-                    throw new IOException(
-                            "the last record of "
-                                    + last
-                                    + " does not match its hash; verify the journal and move that"
-                                    + " segment aside");
+                forceDirectory();
+                String what =
+                        last.getFileName()
+                                + " does not verify after record "
+                                + intact.last().map(AuditRecord::seq).orElse(firstSeq(last) - 1)
+                                + "; set aside as "
+                                + aside.getFileName()
+                                + ", the chain goes on from its intact beginning";
+                LOG.error("audit.journal.damaged: {}", what);
+                damage.add(what);
+                if (intact.bytes() == 0) {
+                    segments.remove(segments.size() - 1);
+                    continue;
                 }
+            }
+            if (intact.last().isPresent()) {
+                AuditRecord r = intact.last().get();
                 head = new Head(r.seq(), r.hash());
                 segment =
                         FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                segmentPath = last;
+                syncedSeq = r.seq(); // what a start finds is what the disk holds
                 segmentSize = segment.size();
                 segmentDay = day(r.event().occurredAt());
                 return;
@@ -457,6 +528,57 @@ public final class AuditJournal implements AutoCloseable {
             segments.remove(segments.size() - 1);
         }
         head = new Head(0, AuditLog.GENESIS);
+    }
+
+    /**
+     * The longest beginning of a segment made of whole records that read back, hash right, follow
+     * each other and link: its length, its last record, and whether anything follows it.
+     */
+    private record Intact(long bytes, Optional<AuditRecord> last, boolean damaged) {}
+
+    private static Intact intactPrefix(Path segment) throws IOException {
+        long good = 0;
+        long offset = 0;
+        long expected = firstSeq(segment);
+        AuditRecord last = null;
+        try (java.io.InputStream in =
+                new java.io.BufferedInputStream(Files.newInputStream(segment), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
+            for (int b; (b = in.read()) >= 0; ) {
+                offset++;
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                AuditRecord rec;
+                try {
+                    rec = AuditLog.parseJsonLine(line.toString(StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    return new Intact(good, Optional.ofNullable(last), true);
+                }
+                if (rec.seq() != expected
+                        || (last != null && !last.hash().equals(rec.prevHash()))
+                        || !hashes(rec)) {
+                    return new Intact(good, Optional.ofNullable(last), true);
+                }
+                last = rec;
+                good = offset;
+                expected++;
+                line.reset();
+            }
+        }
+        return new Intact(good, Optional.ofNullable(last), false);
+    }
+
+    /** Whether {@code r}'s stored hash is the hash of its fields (as the audit log computes it). */
+    private static boolean hashes(AuditRecord r) {
+        return r.hash()
+                .equals(
+                        AuditLog.hash(
+                                r.eventId(),
+                                r.event(),
+                                AuditLog.json(r.event().details()),
+                                r.prevHash()));
     }
 
     /** The last complete line of {@code file}, after cutting off an unterminated one. */
@@ -549,8 +671,62 @@ public final class AuditJournal implements AutoCloseable {
     }
 
     private static BufferedReader reader(Path file) throws IOException {
-        return new BufferedReader(
-                new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8), 1 << 16);
+        return reader(file, Long.MAX_VALUE);
+    }
+
+    /** Reads at most the first {@code limit} bytes of {@code file}. */
+    private static BufferedReader reader(Path file, long limit) throws IOException {
+        java.io.InputStream in = Files.newInputStream(file);
+        if (limit != Long.MAX_VALUE) {
+            in = new Limited(in, limit);
+        }
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** An input stream that ends after a number of bytes. */
+    private static final class Limited extends java.io.FilterInputStream {
+        private long left;
+
+        Limited(java.io.InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
+    /** What is written and complete: the head, the newest segment and its length. */
+    private record Committed(Head head, Path segment, long size) {}
+
+    private Committed committed() {
+        writes.lock();
+        try {
+            return new Committed(head, segmentPath, segmentSize);
+        } finally {
+            writes.unlock();
+        }
     }
 
     private static LocalDate day(Instant t) {
@@ -691,11 +867,15 @@ public final class AuditJournal implements AutoCloseable {
      *
      * @throws StorageException if the journal or the audit log cannot be read
      */
-    public ChainVerification verify() throws StorageException {
+    public synchronized ChainVerification verify() throws StorageException {
+        // synchronized with checkpoint() and prune(): neither moves the anchors meanwhile
+        Committed at = committed();
+        long last = at.head().seq();
         Map<Long, Set<String>> checkpoints = new HashMap<>();
-        long[] prunedThrough = {0};
-        readAnchors(checkpoints, prunedThrough);
-        long last = head.seq();
+        Map<Long, String> pruned = new HashMap<>();
+        readAnchors(checkpoints, pruned); // none is written meanwhile: checkpoint() waits
+        long prunedThroughSeq = pruned.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        long[] prunedThrough = {prunedThroughSeq};
         List<Problem> problems = new ArrayList<>();
         long checked = 0;
         long expected = -1;
@@ -703,7 +883,10 @@ public final class AuditJournal implements AutoCloseable {
         try {
             for (Path s : segments()) {
                 int lineNo = 0;
-                try (BufferedReader r = reader(s)) {
+                // the newest segment is read only as far as it is written: a line being appended
+                // is not damage
+                long limit = s.equals(at.segment()) ? at.size() : Long.MAX_VALUE;
+                try (BufferedReader r = reader(s, limit)) {
                     for (String line; (line = r.readLine()) != null; ) {
                         lineNo++;
                         AuditRecord rec;
@@ -739,6 +922,15 @@ public final class AuditJournal implements AutoCloseable {
                                                         + (rec.seq() - 1)
                                                         + " are missing and no pruning event"
                                                         + " covers them"));
+                            } else if (pruned.containsKey(rec.seq() - 1)
+                                    && !pruned.get(rec.seq() - 1).equals(rec.prevHash())) {
+                                problems.add(
+                                        new Problem(
+                                                Kind.EDITED,
+                                                rec.seq(),
+                                                Optional.of(rec.eventId()),
+                                                "does not link to the last record of the pruned"
+                                                        + " segment before it"));
                             } else if (rec.seq() == 1 && !rec.prevHash().equals(AuditLog.GENESIS)) {
                                 problems.add(
                                         new Problem(
@@ -773,13 +965,7 @@ public final class AuditJournal implements AutoCloseable {
                                             Optional.of(rec.eventId()),
                                             "does not link to the record before it"));
                         }
-                        String hash =
-                                AuditLog.hash(
-                                        rec.eventId(),
-                                        rec.event(),
-                                        AuditLog.json(rec.event().details()),
-                                        rec.prevHash());
-                        if (!hash.equals(rec.hash())) {
+                        if (!hashes(rec)) {
                             problems.add(
                                     new Problem(
                                             Kind.EDITED,
@@ -823,7 +1009,7 @@ public final class AuditJournal implements AutoCloseable {
     }
 
     /** This journal's checkpoints (position to hash) and the end of its pruned records. */
-    private void readAnchors(Map<Long, Set<String>> checkpoints, long[] prunedThrough)
+    private void readAnchors(Map<Long, Set<String>> checkpoints, Map<Long, String> pruned)
             throws StorageException {
         for (String type : List.of(CHECKPOINT, PRUNED)) {
             AuditQuery q = AuditQuery.all().type(type).limit(AuditQuery.MAX_LIMIT);
@@ -841,7 +1027,7 @@ public final class AuditJournal implements AutoCloseable {
                                     .computeIfAbsent(seq, k -> new HashSet<>())
                                     .add(d.getOrDefault("last_hash", ""));
                         } else {
-                            prunedThrough[0] = Math.max(prunedThrough[0], seq);
+                            pruned.put(seq, d.getOrDefault("last_hash", ""));
                         }
                     } catch (NumberFormatException e) {
                         // not ours to judge: the audit log's own chain covers its events
@@ -858,10 +1044,23 @@ public final class AuditJournal implements AutoCloseable {
     /** Anchors the head if it moved, then prunes expired segments. Never throws. */
     private void housekeep() {
         try {
+            recordDamage();
             checkpoint();
             prune();
         } catch (StorageException | IOException | RuntimeException e) {
             LOG.warn("audit.journal.housekeeping-failed: {} (retried)", e.toString());
+        }
+    }
+
+    /** Records in the audit log what recovery set aside (once). */
+    private synchronized void recordDamage() throws StorageException {
+        while (!damage.isEmpty()) {
+            anchor.append(
+                    AuditEvent.of("audit.journal.damaged", clock.instant(), AuditEvent.SYSTEM)
+                            .withDetail("journal", id)
+                            .withDetail("node", node)
+                            .withDetail("what", damage.get(0)));
+            damage.remove(0);
         }
     }
 
@@ -874,6 +1073,11 @@ public final class AuditJournal implements AutoCloseable {
         Head h = head;
         if (h.seq() == anchoredSeq) {
             return;
+        }
+        // anchor only what is on disk: a checkpoint of records a power cut then took would make
+        // every later verify report them missing
+        if (!settings.syncEachWrite() && !sync()) {
+            throw new StorageException("the audit journal could not be forced to disk");
         }
         anchor.append(
                 AuditEvent.of(CHECKPOINT, clock.instant(), AuditEvent.SYSTEM)
@@ -888,10 +1092,30 @@ public final class AuditJournal implements AutoCloseable {
     synchronized void prune() throws StorageException, IOException {
         Instant cutoff = clock.instant().minus(settings.retention());
         List<Path> segments = segments();
+        Map<Long, Set<String>> checkpoints = null;
         for (int i = 0; i + 1 < segments.size(); i++) {
             Path s = segments.get(i);
-            Optional<AuditRecord> last = lastLine(s).map(AuditLog::parseJsonLine);
+            Optional<AuditRecord> last;
+            try {
+                last = lastLine(s).map(AuditLog::parseJsonLine);
+            } catch (IllegalArgumentException e) {
+                LOG.error("audit.journal.prune-refused: {} does not read back; kept", s);
+                return;
+            }
             if (last.isPresent() && !last.get().event().occurredAt().isBefore(cutoff)) {
+                return;
+            }
+            if (checkpoints == null) {
+                checkpoints = new HashMap<>();
+                readAnchors(checkpoints, new HashMap<>());
+            }
+            // what is deleted must have been intact: its dates decide, and they could be edited
+            Optional<String> problem = segmentProblem(s, segments.get(i + 1), checkpoints);
+            if (problem.isPresent()) {
+                LOG.error(
+                        "audit.journal.prune-refused: {} {}; kept for verify",
+                        s.getFileName(),
+                        problem.get());
                 return;
             }
             long lastSeq = firstSeq(segments.get(i + 1)) - 1;
@@ -911,6 +1135,48 @@ public final class AuditJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Why {@code segment} cannot be pruned, if it cannot: a record that does not read back or hash
+     * right, a gap, a broken link (inside it or to the first record of {@code next}), or a
+     * checkpoint it contradicts.
+     */
+    private static Optional<String> segmentProblem(
+            Path segment, Path next, Map<Long, Set<String>> checkpoints) throws IOException {
+        long expected = firstSeq(segment);
+        String prev = null;
+        try (BufferedReader r = reader(segment)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                AuditRecord rec;
+                try {
+                    rec = AuditLog.parseJsonLine(line);
+                } catch (IllegalArgumentException e) {
+                    return Optional.of("has a line that is not a record");
+                }
+                if (rec.seq() != expected
+                        || (prev != null && !prev.equals(rec.prevHash()))
+                        || !hashes(rec)
+                        || checkpoints.getOrDefault(rec.seq(), Set.of()).stream()
+                                .anyMatch(h -> !h.equals(rec.hash()))) {
+                    return Optional.of("does not verify at record " + rec.seq());
+                }
+                prev = rec.hash();
+                expected++;
+            }
+        }
+        if (expected != firstSeq(next)) {
+            return Optional.of("does not end where " + next.getFileName() + " begins");
+        }
+        try (BufferedReader r = reader(next)) {
+            String first = r.readLine();
+            if (first == null || !AuditLog.parseJsonLine(first).prevHash().equals(prev)) {
+                return Optional.of("is not the record before " + next.getFileName());
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.of("is followed by a damaged segment");
+        }
+        return Optional.empty();
+    }
+
     /** Stops housekeeping, anchors the head a last time, closes the files and the lock. */
     @Override
     public void close() {
@@ -928,7 +1194,7 @@ public final class AuditJournal implements AutoCloseable {
         try {
             writePending(); // fails what arrived meanwhile: closed
             if (segment != null) {
-                segment.force(false);
+                openSegment().force(false);
                 segment.close();
                 segment = null;
             }
@@ -958,6 +1224,15 @@ public final class AuditJournal implements AutoCloseable {
                 return UUID.fromString(s).toString();
             } catch (IllegalArgumentException e) {
                 throw new IOException(file + " does not hold a journal id", e);
+            }
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            if (files.anyMatch(f -> SEGMENT.matcher(f.getFileName().toString()).matches())) {
+                // a new id would orphan every checkpoint of these segments in the audit log
+                throw new IOException(
+                        file
+                                + " is missing but the directory holds journal segments; restore it"
+                                + " (its id is in the audit log's audit.journal.checkpoint events)");
             }
         }
         String created = UUID.randomUUID().toString();

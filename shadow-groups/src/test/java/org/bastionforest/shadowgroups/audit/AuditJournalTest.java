@@ -184,22 +184,122 @@ class AuditJournalTest {
     }
 
     @Test
-    void open_whenTheLastRecordWasEdited_thenOpeningRefusesToContinueTheChain() throws Exception {
-        append(3);
+    void open_whenARecordOfTheNewestSegmentIsDamaged_thenSetAsideAndTheIntactBeginningGoesOn()
+            throws Exception {
+        List<AuditRecord> before = append(3);
         journal.close();
         Path seg = segments().get(0);
         List<String> lines = new ArrayList<>(Files.readAllLines(seg));
-        lines.set(2, lines.get(2).replace("user3", "mallory"));
+        lines.set(1, lines.get(1).replace("user2", "mallory"));
         Files.write(seg, lines);
+
+        journal = AuditJournal.open(dir, audit, clock, HOURLY);
+
+        // the chain goes on after record 1, the damaged file is kept whole for investigation
+        assertThat(journal.head()).isEqualTo(new AuditJournal.Head(1, before.get(0).hash()));
+        assertThat(Files.readAllLines(seg)).containsExactly(lines.get(0));
+        try (Stream<Path> files = Files.list(dir)) {
+            Path aside =
+                    files.filter(p -> p.getFileName().toString().contains(".damaged-"))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(Files.readAllLines(aside)).isEqualTo(lines);
+        }
+        List<AuditRecord> recorded =
+                audit.query(AuditQuery.all().type("audit.journal.damaged")).records();
+        assertThat(recorded).hasSize(1);
+        assertThat(recorded.get(0).event().details().get("what"))
+                .contains("after record 1")
+                .contains(".damaged-");
+        AuditRecord next = journal.append(ticket(4, clock.instant()));
+        assertThat(next.seq()).isEqualTo(2);
+        // the close before had anchored record 3: the records set aside stay visible to verify
+        assertThat(journal.verify().problems())
+                .extracting(Problem::kind)
+                .containsExactly(Kind.REMOVED);
+    }
+
+    @Test
+    void open_whenTheIdIsGoneButSegmentsRemain_thenRefused() throws Exception {
+        append(2);
+        journal.close();
+        Files.delete(dir.resolve("journal.id"));
         journal = null;
 
         assertThatThrownBy(() -> AuditJournal.open(dir, audit, clock, HOURLY))
                 .isInstanceOf(java.io.IOException.class)
-                .hasMessageContaining("does not match its hash");
-        // and the lock was released: after moving the segment aside it opens
-        Files.move(seg, dir.resolve("damaged.jsonl.bak"));
+                .hasMessageContaining("journal.id is missing");
+    }
+
+    @Test
+    void prune_whenAnExpiredSegmentDoesNotVerify_thenItIsKept() throws Exception {
+        append(3);
+        clock.advance(Duration.ofDays(10));
+        append(3);
+        Path first = segments().get(0);
+        List<String> lines = new ArrayList<>(Files.readAllLines(first));
+        lines.set(1, lines.get(1).replace("S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-512"));
+        Files.write(first, lines);
+        clock.advance(Duration.ofDays(60));
+
+        journal.prune();
+
+        assertThat(segments()).contains(first);
+        assertThat(audit.query(AuditQuery.all().type(AuditJournal.PRUNED)).records()).isEmpty();
+        assertThat(journal.verify().problems()).extracting(Problem::kind).contains(Kind.EDITED);
+    }
+
+    @Test
+    void verify_whenTheRecordsAfterAPrunedSegmentAreRewritten_thenTheBrokenLinkIsReported()
+            throws Exception {
+        append(3);
+        clock.advance(Duration.ofDays(10));
+        List<AuditRecord> kept = append(3);
+        clock.advance(Duration.ofDays(25));
+        journal.prune(); // segment 1 (day 0) goes
+        journal.close();
+        // a consistent rewrite of what is kept, as if the journal had started over
+        Path seg = segments().get(0);
+        List<String> lines = new ArrayList<>();
+        String prev = AuditLog.GENESIS;
+        for (AuditRecord r : kept) {
+            String h =
+                    AuditLog.hash(r.eventId(), r.event(), AuditLog.json(r.event().details()), prev);
+            lines.add(AuditLog.jsonLine(new AuditRecord(r.seq(), r.eventId(), r.event(), prev, h)));
+            prev = h;
+        }
+        Files.write(seg, lines);
         journal = AuditJournal.open(dir, audit, clock, HOURLY);
-        assertThat(journal.head().seq()).isZero();
+
+        List<Problem> problems = journal.verify().problems();
+
+        assertThat(problems)
+                .extracting(Problem::kind, Problem::seq)
+                .contains(org.assertj.core.groups.Tuple.tuple(Kind.EDITED, 4L));
+        assertThat(problems.get(0).detail()).contains("pruned");
+    }
+
+    @Test
+    void verify_whileAppendsRun_thenNoFalseProblems() throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        Future<?> appends =
+                writer.submit(
+                        () -> {
+                            for (int i = 0; i < 3000; i++) {
+                                journal.append(ticket(i, T0));
+                            }
+                            return null;
+                        });
+        try {
+            while (!appends.isDone()) {
+                ChainVerification v = journal.verify();
+                assertThat(v.problems()).isEmpty();
+            }
+            appends.get();
+        } finally {
+            writer.shutdownNow();
+        }
+        assertThat(journal.verify().eventsChecked()).isEqualTo(3000);
     }
 
     @Test
