@@ -65,6 +65,10 @@ final class KdcNetwork implements AutoCloseable {
          */
         volatile long since = System.nanoTime();
 
+        /** Set by the one {@link #drop} that counts: a connection is uncounted once. */
+        final java.util.concurrent.atomic.AtomicBoolean dropped =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
         Conn(SocketChannel channel) {
             this.channel = channel;
         }
@@ -299,8 +303,8 @@ final class KdcNetwork implements AutoCloseable {
         c.since = System.nanoTime();
         try {
             key.interestOps(SelectionKey.OP_READ);
-        } catch (CancelledKeyException e) {
-            // dropped meanwhile (closed by the selector): nothing to resume
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            // dropped meanwhile (closed by the selector), or the KDC is closing: nothing to resume
         }
     }
 
@@ -328,7 +332,9 @@ final class KdcNetwork implements AutoCloseable {
     private void drop(SelectionKey key, Conn c) {
         key.cancel();
         closeQuietly(c.channel);
-        connections.decrementAndGet();
+        if (c.dropped.compareAndSet(false, true)) {
+            connections.decrementAndGet();
+        }
     }
 
     @Override
@@ -344,10 +350,16 @@ final class KdcNetwork implements AutoCloseable {
             closeQuietly(key.channel());
         }
         closeQuietly(selector);
-        workers.shutdownNow();
+        // requests in hand finish first: an interrupt would close the audit journal's file under
+        // a worker writing to it (FileChannel is interruptible)
+        workers.shutdown();
         try {
-            workers.awaitTermination(5, TimeUnit.SECONDS);
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+                workers.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
+            workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

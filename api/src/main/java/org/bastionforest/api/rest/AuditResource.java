@@ -117,10 +117,7 @@ public final class AuditResource {
             @QueryParam("cursor") String cursor)
             throws BastionException {
         AuditQuery q = query(user, group, type, from, to, limit, cursor);
-        AuditPage page = access.query(Api.caller(security).user(), q);
-        return new Page<>(
-                page.records().stream().map(AuditResource::view).toList(),
-                page.hasMore() ? Api.encodeCursor(Long.toString(page.lastSeq())) : null);
+        return page(access.query(Api.caller(security).user(), q));
     }
 
     @GET
@@ -146,25 +143,45 @@ public final class AuditResource {
         }
         AuditQuery q = query(user, group, type, from, to, AuditQuery.MAX_LIMIT, null);
         access.requireAdministrator(caller);
+        return download(
+                w -> {
+                    if (csv) {
+                        access.exportCsv(caller, q, w);
+                    } else {
+                        access.exportJsonLines(caller, q, w);
+                    }
+                },
+                csv ? "text/csv; charset=UTF-8" : "application/x-ndjson",
+                "bastion-audit." + (csv ? "csv" : "jsonl"));
+    }
+
+    /** Writes an export. */
+    @FunctionalInterface
+    private interface Export {
+        void write(Writer out) throws BastionException, java.io.IOException;
+    }
+
+    /** A streamed download of what {@code export} writes. */
+    private static Response download(Export export, String mediaType, String fileName) {
         StreamingOutput body =
                 out -> {
                     Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
                     try {
-                        if (csv) {
-                            access.exportCsv(caller, q, w);
-                        } else {
-                            access.exportJsonLines(caller, q, w);
-                        }
+                        export.write(w);
                     } catch (BastionException e) {
                         throw new java.io.IOException("export failed: " + e.errorId());
                     }
                     w.flush();
                 };
-        return Response.ok(body, csv ? "text/csv; charset=UTF-8" : "application/x-ndjson")
-                .header(
-                        "Content-Disposition",
-                        "attachment; filename=\"bastion-audit." + (csv ? "csv" : "jsonl") + "\"")
+        return Response.ok(body, mediaType)
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
                 .build();
+    }
+
+    private static Page<EventView> page(AuditPage page) {
+        return new Page<>(
+                page.records().stream().map(AuditResource::view).toList(),
+                page.hasMore() ? Api.encodeCursor(Long.toString(page.lastSeq())) : null);
     }
 
     @POST
@@ -203,10 +220,7 @@ public final class AuditResource {
             throws BastionException {
         AuditQuery q = query(user, group, type, from, to, limit, cursor);
         access.requireAdministrator(Api.caller(security).user());
-        AuditPage page = journal().query(q);
-        return new Page<>(
-                page.records().stream().map(AuditResource::view).toList(),
-                page.hasMore() ? Api.encodeCursor(Long.toString(page.lastSeq())) : null);
+        return page(journal().query(q));
     }
 
     /** This node's audit journal as JSON lines (the format of its files). */
@@ -224,21 +238,10 @@ public final class AuditResource {
         AuditQuery q = query(user, group, type, from, to, AuditQuery.MAX_LIMIT, null);
         access.requireAdministrator(Api.caller(security).user());
         AuditJournal j = journal();
-        StreamingOutput body =
-                out -> {
-                    Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-                    try {
-                        j.exportJsonLines(q, w);
-                    } catch (BastionException e) {
-                        throw new java.io.IOException("export failed: " + e.errorId());
-                    }
-                    w.flush();
-                };
-        return Response.ok(body, "application/x-ndjson")
-                .header(
-                        "Content-Disposition",
-                        "attachment; filename=\"bastion-audit-journal.jsonl\"")
-                .build();
+        return download(
+                w -> j.exportJsonLines(q, w),
+                "application/x-ndjson",
+                "bastion-audit-journal.jsonl");
     }
 
     private AuditJournal journal() throws NotFoundException {
