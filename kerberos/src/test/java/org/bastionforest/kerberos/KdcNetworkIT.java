@@ -93,6 +93,81 @@ class KdcNetworkIT {
     }
 
     @Test
+    void tcp_whenAnAnswerComesAfterTheIdleDrop_thenTheConnectionIsUncountedOnce() throws Exception {
+        BastionKdc.Options d = BastionKdc.Options.defaults(KdcFixture.REALM);
+        BastionKdc.Options options =
+                new BastionKdc.Options(
+                        d.realm(),
+                        "127.0.0.1",
+                        0,
+                        -1,
+                        d.maxTicketLifetime(),
+                        d.maxRenewableLifetime(),
+                        d.minTicketLifetime(),
+                        d.clockSkew(),
+                        d.enctypes(),
+                        d.requirePrivilegedOnlyRenewal(),
+                        d.identityCacheTtl(),
+                        d.udpMaxResponse(),
+                        d.maxRequestSize(),
+                        d.workerThreads(),
+                        1, // one TCP connection at a time
+                        Duration.ofMillis(500),
+                        d.ticketAudit());
+        try (KdcFixture slow = new KdcFixture(options)) {
+            slow.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
+            RawClient raw = new RawClient(slow.kdc);
+            AsReq req = new AsReq();
+            req.setReqBody(
+                    raw.body(
+                            RawClient.user("alice"), raw.krbtgt(), Instant.now().plusSeconds(600)));
+            org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
+                    new org.apache.kerby.kerberos.kerb.type.pa.PaData();
+            pa.addElement(
+                    raw.encTimestamp(
+                            RawClient.passwordKey("alice", KdcFixture.REALM, PASSWORD),
+                            Instant.now()));
+            req.setPaData(pa);
+            byte[] preauthenticated = KrbCodec.encode(req);
+            // the grant look-up takes longer than the idle timeout: the selector drops the
+            // connection, then the worker's answer fails on the closed channel
+            slow.grantsOverride =
+                    user -> {
+                        try {
+                            Thread.sleep(1500);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return slow.requests.effectiveWindow(user);
+                    };
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), slow.kdc.tcpPort())) {
+                s.setSoTimeout(5000);
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                out.writeInt(preauthenticated.length);
+                out.write(preauthenticated);
+                out.flush();
+                assertThat(s.getInputStream().read()).as("dropped when idle").isEqualTo(-1);
+            }
+            Thread.sleep(1500); // the worker's late answer fails meanwhile
+            slow.grantsOverride = null;
+
+            // counted once: with one connection held, a second is refused at once
+            try (Socket held = new Socket(InetAddress.getLoopbackAddress(), slow.kdc.tcpPort());
+                    Socket extra =
+                            new Socket(InetAddress.getLoopbackAddress(), slow.kdc.tcpPort())) {
+                Thread.sleep(50); // both accepted by the selector
+                extra.setSoTimeout(5000);
+                long start = System.nanoTime();
+                assertThat(extra.getInputStream().read()).isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .as("refused, not dropped by the idle timeout")
+                        .isLessThan(Duration.ofMillis(400));
+                assertThat(held.isClosed()).isFalse();
+            }
+        }
+    }
+
+    @Test
     void tcp_lengthAboveLimit_thenConnectionClosedWithoutBuffering() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
             s.setSoTimeout(5000);
