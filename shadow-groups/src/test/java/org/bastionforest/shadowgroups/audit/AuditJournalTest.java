@@ -78,6 +78,23 @@ class AuditJournalTest {
         return out;
     }
 
+    /**
+     * {@code records} as a forger would write them: each event as {@code edit} makes it, every hash
+     * recomputed, the chain starting from the genesis hash.
+     */
+    private static List<String> rewritten(
+            List<AuditRecord> records, java.util.function.Function<AuditRecord, AuditEvent> edit) {
+        List<String> lines = new ArrayList<>();
+        String prev = AuditLog.GENESIS;
+        for (AuditRecord r : records) {
+            AuditEvent e = edit.apply(r);
+            String h = AuditLog.hash(r.eventId(), e, AuditLog.json(e.details()), prev);
+            lines.add(AuditLog.jsonLine(new AuditRecord(r.seq(), r.eventId(), e, prev, h)));
+            prev = h;
+        }
+        return lines;
+    }
+
     private List<Path> segments() throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().startsWith("journal-"))
@@ -259,16 +276,7 @@ class AuditJournalTest {
         journal.prune(); // segment 1 (day 0) goes
         journal.close();
         // a consistent rewrite of what is kept, as if the journal had started over
-        Path seg = segments().get(0);
-        List<String> lines = new ArrayList<>();
-        String prev = AuditLog.GENESIS;
-        for (AuditRecord r : kept) {
-            String h =
-                    AuditLog.hash(r.eventId(), r.event(), AuditLog.json(r.event().details()), prev);
-            lines.add(AuditLog.jsonLine(new AuditRecord(r.seq(), r.eventId(), r.event(), prev, h)));
-            prev = h;
-        }
-        Files.write(seg, lines);
+        Files.write(segments().get(0), rewritten(kept, r -> r.event()));
         journal = AuditJournal.open(dir, audit, clock, HOURLY);
 
         List<Problem> problems = journal.verify().problems();
@@ -428,16 +436,10 @@ class AuditJournalTest {
         journal.checkpoint();
         journal.close();
         // a rewriter who recomputes every hash after editing record 2
-        Path seg = segments().get(0);
-        List<String> lines = new ArrayList<>();
-        String prev = AuditLog.GENESIS;
-        for (AuditRecord r : records) {
-            AuditEvent e = r.seq() == 2 ? r.event().withDetail("sids", "") : r.event();
-            String h = AuditLog.hash(r.eventId(), e, AuditLog.json(e.details()), prev);
-            lines.add(AuditLog.jsonLine(new AuditRecord(r.seq(), r.eventId(), e, prev, h)));
-            prev = h;
-        }
-        Files.write(seg, lines);
+        Files.write(
+                segments().get(0),
+                rewritten(
+                        records, r -> r.seq() == 2 ? r.event().withDetail("sids", "") : r.event()));
         journal = AuditJournal.open(dir, audit, clock, HOURLY);
 
         List<Problem> problems = journal.verify().problems();
