@@ -39,7 +39,6 @@ import org.bastionforest.shadowgroups.errors.NotFoundException;
 @Path("api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
-    private final BastionCore core;
     private final AuditAccess access;
     private final Optional<AuditJournal> journal;
 
@@ -52,7 +51,6 @@ public final class AuditResource {
 
     @Inject
     public AuditResource(BastionCore core, Journal journal) {
-        this.core = core;
         this.access = new AuditAccess(core.audit(), core.administrators(), core.facts());
         this.journal = journal.journal();
     }

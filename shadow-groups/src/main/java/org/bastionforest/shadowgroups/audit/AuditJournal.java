@@ -232,8 +232,8 @@ public final class AuditJournal implements AutoCloseable {
      * Opens (or creates) the journal in {@code directory}, takes its lock, repairs a torn last line
      * and starts anchoring it in {@code anchor}.
      *
-     * @throws IOException if the directory cannot be used, another process has it open, or its last
-     *     record is damaged
+     * @throws IOException if the directory cannot be used, another process has it open, or its
+     *     {@code journal.id} is missing beside segments
      */
     public static AuditJournal open(Path directory, AuditLog anchor, Clock clock, Settings settings)
             throws IOException {
@@ -478,8 +478,20 @@ public final class AuditJournal implements AutoCloseable {
         List<Path> segments = segments();
         while (!segments.isEmpty()) {
             Path last = segments.get(segments.size() - 1);
-            lastLine(last); // cuts an unterminated last line
-            Intact intact = intactPrefix(last);
+            Intact intact = intactPrefix(last, Map.of());
+            long size = Files.size(last);
+            if (!intact.damaged() && intact.bytes() < size) {
+                // an unterminated last line: its write was never acknowledged
+                try (FileChannel c = FileChannel.open(last, StandardOpenOption.WRITE)) {
+                    c.truncate(intact.bytes());
+                    c.force(false);
+                }
+                LOG.warn(
+                        "audit.journal.recovered: dropped an unfinished last record ({} bytes) of {};"
+                                + " it was never acknowledged",
+                        size - intact.bytes(),
+                        last.getFileName());
+            }
             if (intact.damaged()) {
                 Path aside = last.resolveSibling(last.getFileName() + ".damaged-" + clock.millis());
                 Files.move(last, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -532,11 +544,13 @@ public final class AuditJournal implements AutoCloseable {
 
     /**
      * The longest beginning of a segment made of whole records that read back, hash right, follow
-     * each other and link: its length, its last record, and whether anything follows it.
+     * each other, link and agree with {@code checkpoints}: its length, its last record, and whether
+     * a whole line that is none of that follows it (an unterminated last line is not counted).
      */
     private record Intact(long bytes, Optional<AuditRecord> last, boolean damaged) {}
 
-    private static Intact intactPrefix(Path segment) throws IOException {
+    private static Intact intactPrefix(Path segment, Map<Long, Set<String>> checkpoints)
+            throws IOException {
         long good = 0;
         long offset = 0;
         long expected = firstSeq(segment);
@@ -558,7 +572,9 @@ public final class AuditJournal implements AutoCloseable {
                 }
                 if (rec.seq() != expected
                         || (last != null && !last.hash().equals(rec.prevHash()))
-                        || !hashes(rec)) {
+                        || !hashes(rec)
+                        || checkpoints.getOrDefault(rec.seq(), Set.of()).stream()
+                                .anyMatch(h -> !h.equals(rec.hash()))) {
                     return new Intact(good, Optional.ofNullable(last), true);
                 }
                 last = rec;
@@ -581,21 +597,10 @@ public final class AuditJournal implements AutoCloseable {
                                 r.prevHash()));
     }
 
-    /** The last complete line of {@code file}, after cutting off an unterminated one. */
+    /** The last complete line of {@code file}. */
     private static Optional<String> lastLine(Path file) throws IOException {
-        try (FileChannel c =
-                FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long size = c.size();
-            long end = lastNewline(c, size);
-            if (end + 1 < size) {
-                LOG.warn(
-                        "audit.journal.recovered: dropped an unfinished last record ({} bytes) of {};"
-                                + " it was never acknowledged",
-                        size - end - 1,
-                        file.getFileName());
-                c.truncate(end + 1);
-                c.force(false);
-            }
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            long end = lastNewline(c, c.size());
             if (end < 0) {
                 return Optional.empty();
             }
@@ -1142,27 +1147,14 @@ public final class AuditJournal implements AutoCloseable {
      */
     private static Optional<String> segmentProblem(
             Path segment, Path next, Map<Long, Set<String>> checkpoints) throws IOException {
-        long expected = firstSeq(segment);
-        String prev = null;
-        try (BufferedReader r = reader(segment)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                AuditRecord rec;
-                try {
-                    rec = AuditLog.parseJsonLine(line);
-                } catch (IllegalArgumentException e) {
-                    return Optional.of("has a line that is not a record");
-                }
-                if (rec.seq() != expected
-                        || (prev != null && !prev.equals(rec.prevHash()))
-                        || !hashes(rec)
-                        || checkpoints.getOrDefault(rec.seq(), Set.of()).stream()
-                                .anyMatch(h -> !h.equals(rec.hash()))) {
-                    return Optional.of("does not verify at record " + rec.seq());
-                }
-                prev = rec.hash();
-                expected++;
-            }
+        Intact intact = intactPrefix(segment, checkpoints);
+        if (intact.damaged() || intact.bytes() != Files.size(segment)) {
+            return Optional.of(
+                    "does not verify after record "
+                            + intact.last().map(AuditRecord::seq).orElse(firstSeq(segment) - 1));
         }
+        String prev = intact.last().map(AuditRecord::hash).orElse(null);
+        long expected = intact.last().map(r -> r.seq() + 1).orElse(firstSeq(segment));
         if (expected != firstSeq(next)) {
             return Optional.of("does not end where " + next.getFileName() + " begins");
         }
