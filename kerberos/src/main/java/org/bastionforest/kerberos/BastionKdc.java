@@ -6,9 +6,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.bastionforest.shadowgroups.audit.AuditEvent;
 import org.bastionforest.shadowgroups.audit.AuditJournal;
 import org.bastionforest.shadowgroups.audit.AuditLog;
+import org.bastionforest.shadowgroups.errors.BastionException;
 import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.storage.Database;
 import org.bastionforest.shadowgroups.storage.Health;
@@ -333,7 +337,26 @@ public final class BastionKdc implements AutoCloseable {
     private final PrincipalStore store;
     private final PrincipalService principals;
     private final KdcHandler handler;
-    private KdcNetwork network;
+    private final TicketEvents ticketEvents;
+
+    /** With the journal forced on each write: where the committer keeps groups; else null. */
+    private final TicketCommitter.Sink groups;
+
+    private volatile KdcNetwork network;
+    private volatile TicketCommitter committer;
+    private final java.util.concurrent.atomic.AtomicLong auditGroups =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /** Where issued tickets' audit events go ({@code kdc.ticket-audit}). */
+    @FunctionalInterface
+    private interface TicketEvents {
+        /**
+         * Records {@code event}; returns once it is kept as the mode promises.
+         *
+         * @throws StorageException if it cannot be: the ticket is then refused
+         */
+        void record(AuditEvent event) throws StorageException;
+    }
 
     /**
      * Wires the KDC with ticket audit {@code durable} or {@code buffered}; does not listen yet
@@ -389,16 +412,24 @@ public final class BastionKdc implements AutoCloseable {
                         new IdentityAccounts(accounts, clock, options.identityCacheTtl()),
                         grants,
                         authorizationData,
-                        ticketEvents(options.ticketAudit(), audit, journal),
                         clock);
+        this.ticketEvents = ticketEvents(options.ticketAudit(), audit, journal);
+        // a force per ticket is the journal's cost: shared by the tickets computed meanwhile
+        this.groups =
+                options.ticketAudit() == TicketAudit.JOURNAL && journal.forcesEachWrite()
+                        ? events -> {
+                            journal.appendAll(events);
+                            auditGroups.incrementAndGet();
+                        }
+                        : null;
     }
 
-    private static KdcHandler.TicketEvents ticketEvents(
+    private static TicketEvents ticketEvents(
             TicketAudit mode, AuditLog audit, AuditJournal journal) {
         return switch (mode) {
             // group-committed with other workers' tickets; durable on return
             case DURABLE -> audit::append;
-            // forced to disk with other workers' tickets on return
+            // on disk (or with the OS, every-second) on return
             case JOURNAL -> {
                 if (journal == null) {
                     throw new IllegalArgumentException(
@@ -412,6 +443,38 @@ public final class BastionKdc implements AutoCloseable {
     }
 
     /**
+     * Answers {@code request}: {@code send} gets the answer once a ticket's event is kept, or the
+     * refusal if it cannot be — on this thread, or on the committer's once the event's group is on
+     * disk.
+     */
+    private void respond(byte[] request, Consumer<byte[]> send) {
+        KdcHandler.Answer answer = handler.answer(request);
+        if (answer.issue() == null) {
+            send.accept(answer.reply());
+            return;
+        }
+        TicketCommitter c = committer;
+        if (c == null) {
+            byte[] reply;
+            try {
+                ticketEvents.record(answer.issue().event());
+                reply = handler.issued(answer);
+            } catch (BastionException e) {
+                reply = handler.unaudited(answer, e);
+            }
+            send.accept(reply);
+            return;
+        }
+        c.submit(
+                answer.issue().event(),
+                failure ->
+                        send.accept(
+                                failure == null
+                                        ? handler.issued(answer)
+                                        : handler.unaudited(answer, failure)));
+    }
+
+    /**
      * Creates krbtgt if missing and starts listening.
      *
      * @throws StorageException if the database failed
@@ -422,7 +485,32 @@ public final class BastionKdc implements AutoCloseable {
             throw new IllegalStateException("the KDC is started already");
         }
         principals.ensureKrbtgt();
-        network = new KdcNetwork(options, handler::handle, request -> handler.tooBig());
+        if (groups != null) {
+            committer =
+                    new TicketCommitter(
+                            groups,
+                            () -> {
+                                KdcNetwork n = network;
+                                return n == null ? 0 : n.answering();
+                            },
+                            "kdc-" + options.realm() + "-ticket-audit");
+        }
+        try {
+            network =
+                    new KdcNetwork(
+                            options,
+                            this::respond,
+                            request -> handler.tooBig(),
+                            () -> {
+                                TicketCommitter c = committer;
+                                if (c != null) {
+                                    c.wake();
+                                }
+                            });
+        } catch (IOException | RuntimeException e) {
+            closeCommitter();
+            throw e;
+        }
         LOG.info(
                 "kerberos.started: realm {} on {} tcp {} udp {}",
                 options.realm(),
@@ -456,16 +544,21 @@ public final class BastionKdc implements AutoCloseable {
     /** Up when listening. Never throws. */
     public Health check() {
         KdcNetwork n = network;
-        return n != null && n.isRunning()
+        TicketCommitter c = committer;
+        return n != null && n.isRunning() && (c == null || c.isRunning())
                 ? Health.up("KDC for " + options.realm() + " listening")
                 : Health.down("KDC not running");
     }
 
-    /** Counters: tickets issued and requests refused since start. */
+    /**
+     * Counters since start: tickets issued, requests refused, and groups of ticket events forced to
+     * the audit journal together (with {@code kdc.ticket-journal.sync: each-write}; else 0).
+     */
     public Map<String, Long> counters() {
         return Map.of(
                 "kerberos.tickets.issued", handler.issued.get(),
-                "kerberos.requests.refused", handler.refused.get());
+                "kerberos.requests.refused", handler.refused.get(),
+                "kerberos.ticket-audit.groups", auditGroups.get());
     }
 
     /**
@@ -478,15 +571,26 @@ public final class BastionKdc implements AutoCloseable {
 
     /** Answers one encoded request as the network layer would (for tests and tools). */
     byte[] handle(byte[] request) {
-        return handler.handle(request);
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
+        respond(request, reply::complete);
+        return reply.join();
     }
 
     @Override
     public synchronized void close() {
         if (network != null) {
-            network.close();
+            network.close(); // its workers have handed over their last events
             network = null;
+            closeCommitter(); // keeps those and sends their answers (or fails to: closed)
             LOG.info("kerberos.stopped: realm {}", options.realm());
+        }
+    }
+
+    private void closeCommitter() {
+        TicketCommitter c = committer;
+        if (c != null) {
+            c.close();
+            committer = null;
         }
     }
 }

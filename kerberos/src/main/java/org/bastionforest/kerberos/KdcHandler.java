@@ -71,7 +71,6 @@ import org.bastionforest.kerberos.crypto.KerberosCrypto;
 import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
 import org.bastionforest.shadowgroups.audit.AuditEvent;
 import org.bastionforest.shadowgroups.errors.BastionException;
-import org.bastionforest.shadowgroups.errors.StorageException;
 import org.bastionforest.shadowgroups.model.Sid;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.EffectiveWindow;
@@ -94,7 +93,6 @@ final class KdcHandler {
     private final IdentityAccounts accounts;
     private final GrantWindows grants;
     private final AuthorizationDataProvider authz;
-    private final TicketEvents ticketEvents;
     private final Clock clock;
     private final ReplayCache replays = new ReplayCache();
     private final AtomicLong requests = new AtomicLong();
@@ -107,30 +105,40 @@ final class KdcHandler {
             IdentityAccounts accounts,
             GrantWindows grants,
             AuthorizationDataProvider authz,
-            TicketEvents ticketEvents,
             Clock clock) {
         this.options = options;
         this.store = store;
         this.accounts = accounts;
         this.grants = grants;
         this.authz = authz;
-        this.ticketEvents = ticketEvents;
         this.clock = clock;
     }
 
-    /** Where issued tickets' audit events go ({@code kdc.ticket-audit}). */
-    @FunctionalInterface
-    interface TicketEvents {
-        /**
-         * Records {@code event}; returns once it is kept as the mode promises.
-         *
-         * @throws StorageException if it cannot be: the ticket is then refused
-         */
-        void record(AuditEvent event) throws StorageException;
-    }
+    /**
+     * An encoded answer and, when it carries a ticket, the ticket's audit event: the answer may be
+     * sent only once the event is kept ({@link #issued}), else the ticket is refused ({@link
+     * #unaudited}).
+     */
+    record Answer(byte[] reply, Issue issue) {}
 
-    /** Answers one request (without the TCP length prefix); never throws. */
-    byte[] handle(byte[] request) {
+    /** An issued ticket: its audit event, and what its log line and its refusal need. */
+    record Issue(
+            AuditEvent event,
+            Kind kind,
+            String client,
+            String service,
+            Instant end,
+            int sids,
+            KdcReq req,
+            Instant now) {}
+
+    private record Ticketed(KrbMessage rep, Issue issue) {}
+
+    /**
+     * Answers one request (without the TCP length prefix); never throws. A ticket's answer must not
+     * be sent before its event is kept.
+     */
+    Answer answer(byte[] request) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         if (requests.incrementAndGet() % 4096 == 0) {
             replays.purge(now);
@@ -143,19 +151,21 @@ final class KdcHandler {
             } catch (Exception | StackOverflowError e) {
                 throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable message");
             }
+            Ticketed t;
             if (message instanceof AsReq as) {
                 req = as;
-                return encode(as(as, now));
-            }
-            if (message instanceof TgsReq tgs) {
+                t = as(as, now);
+            } else if (message instanceof TgsReq tgs) {
                 req = tgs;
-                return encode(tgs(tgs, request, now));
+                t = tgs(tgs, request, now);
+            } else {
+                throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "not a KDC request");
             }
-            throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "not a KDC request");
+            return new Answer(encode(t.rep()), t.issue());
         } catch (KdcFailure f) {
             refused.incrementAndGet();
             LOG.info("kerberos.refused: {} ({})", f.code(), f.getMessage());
-            return error(f.code(), f.edata(), req, now);
+            return new Answer(error(f.code(), f.edata(), req, now), null);
         } catch (KrbException e) {
             refused.incrementAndGet();
             KrbErrorCode code =
@@ -163,21 +173,48 @@ final class KdcHandler {
                             ? KrbErrorCode.KRB_ERR_GENERIC
                             : e.getKrbErrorCode();
             LOG.info("kerberos.refused: {} (Kerby: {})", code, e.getClass().getSimpleName());
-            return error(code, null, req, now);
+            return new Answer(error(code, null, req, now), null);
         } catch (BastionException e) {
             refused.incrementAndGet();
             LOG.warn("kerberos.unavailable: {}", e.getMessage());
-            return error(KrbErrorCode.KDC_ERR_SVC_UNAVAILABLE, null, req, now);
+            return new Answer(error(KrbErrorCode.KDC_ERR_SVC_UNAVAILABLE, null, req, now), null);
         } catch (RuntimeException e) {
             refused.incrementAndGet();
             LOG.warn("kerberos.failed: {}", e.getClass().getSimpleName(), e);
-            return error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now);
+            return new Answer(error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now), null);
         } catch (StackOverflowError e) {
             // nesting deeper than a decode site above expected: refused, the worker lives on
             refused.incrementAndGet();
             LOG.warn("kerberos.failed: nesting too deep");
-            return error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now);
+            return new Answer(error(KrbErrorCode.KRB_ERR_GENERIC, null, req, now), null);
         }
+    }
+
+    /** The reply of {@code answer}, whose ticket's event is kept: counted and logged as issued. */
+    byte[] issued(Answer answer) {
+        Issue i = answer.issue();
+        if (i != null) {
+            issued.incrementAndGet();
+            LOG.info(
+                    "kerberos.ticket.issued: {} {} for {} until {} ({} SIDs)",
+                    i.kind(),
+                    i.client(),
+                    i.service(),
+                    i.end(),
+                    i.sids());
+        }
+        return answer.reply();
+    }
+
+    /**
+     * The refusal that replaces {@code answer} when its ticket's event could not be kept
+     * (KDC_ERR_SVC_UNAVAILABLE): no ticket leaves unaudited.
+     */
+    byte[] unaudited(Answer answer, Exception why) {
+        Issue i = answer.issue();
+        refused.incrementAndGet();
+        LOG.warn("kerberos.unavailable: {}", why.getMessage());
+        return error(KrbErrorCode.KDC_ERR_SVC_UNAVAILABLE, null, i.req(), i.now());
     }
 
     /** KRB_ERR_RESPONSE_TOO_BIG, for a UDP answer too large for a datagram. */
@@ -221,7 +258,7 @@ final class KdcHandler {
 
     // ---------------------------------------------------------------- AS
 
-    private AsRep as(AsReq req, Instant now) throws KdcFailure, KrbException, BastionException {
+    private Ticketed as(AsReq req, Instant now) throws KdcFailure, KrbException, BastionException {
         KdcReqBody body = checkCommon(req);
         PrincipalName cname = body.getCname();
         if (cname == null) {
@@ -336,8 +373,19 @@ final class KdcHandler {
         enc.setKvno(replyKey.kvno());
         rep.setEncryptedEncPart(enc);
 
-        audited(Kind.AS, client, server.name(), now, end, renewTill, window.sids(), sessionType);
-        return rep;
+        return new Ticketed(
+                rep,
+                audited(
+                        Kind.AS,
+                        req,
+                        now,
+                        client,
+                        server.name(),
+                        now,
+                        end,
+                        renewTill,
+                        window.sids(),
+                        sessionType));
     }
 
     private StoredKey preauthenticate(AsReq req, KdcReqBody body, Identity client, Instant now)
@@ -449,7 +497,7 @@ final class KdcHandler {
 
     // ---------------------------------------------------------------- TGS
 
-    private TgsRep tgs(TgsReq req, byte[] raw, Instant now)
+    private Ticketed tgs(TgsReq req, byte[] raw, Instant now)
             throws KdcFailure, KrbException, BastionException {
         KdcReqBody body = checkCommon(req);
         KdcOptions kdcOptions = body.getKdcOptions();
@@ -760,16 +808,19 @@ final class KdcHandler {
                                 Key.SESSION);
         rep.setEncryptedEncPart(enc);
 
-        audited(
-                renew ? Kind.RENEW : Kind.TGS,
-                client,
-                server.name(),
-                start,
-                end,
-                renewTill,
-                window.sids(),
-                sessionType);
-        return rep;
+        return new Ticketed(
+                rep,
+                audited(
+                        renew ? Kind.RENEW : Kind.TGS,
+                        req,
+                        now,
+                        client,
+                        server.name(),
+                        start,
+                        end,
+                        renewTill,
+                        window.sids(),
+                        sessionType));
     }
 
     /** A renewed ticket is encrypted in the server's current strongest key. */
@@ -1061,16 +1112,18 @@ final class KdcHandler {
         }
     }
 
-    private void audited(
+    /** The audit event of a ticket about to be issued (kept by the caller before it is sent). */
+    private Issue audited(
             Kind kind,
+            KdcReq req,
+            Instant now,
             Identity client,
             String service,
             Instant start,
             Instant end,
             Instant renewTill,
             Set<Sid> sids,
-            Enctype sessionType)
-            throws BastionException {
+            Enctype sessionType) {
         AuditEvent event =
                 AuditEvent.of("kerberos.ticket.issued", clock.instant(), client.name())
                         .withDetail("exchange", kind.name())
@@ -1089,15 +1142,7 @@ final class KdcHandler {
         if (client.user().isPresent()) {
             event = event.withUser(client.user().get().value());
         }
-        ticketEvents.record(event); // as kdc.ticket-audit says; a failure refuses the ticket
-        issued.incrementAndGet();
-        LOG.info(
-                "kerberos.ticket.issued: {} {} for {} until {} ({} SIDs)",
-                kind,
-                client.name(),
-                service,
-                end,
-                sids.size());
+        return new Issue(event, kind, client.name(), service, end, sids.size(), req, now);
     }
 
     private static byte[] encode(KrbMessage message) throws KrbException {

@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +42,17 @@ final class KdcNetwork implements AutoCloseable {
     /** The longest the selector sleeps without an event. */
     static final long SELECT_TIMEOUT_MS = 200;
 
+    /** Answers requests: calls {@code send} once with the answer, on its thread or later. */
+    @FunctionalInterface
+    interface Responder {
+        void answer(byte[] request, Consumer<byte[]> send);
+    }
+
     private final BastionKdc.Options options;
-    private final Function<byte[], byte[]> handler;
+    private final Responder responder;
     private final Function<byte[], byte[]> tooBig;
+    private final Runnable idle;
+    private final AtomicInteger answering = new AtomicInteger();
     private final Selector selector;
     private final ServerSocketChannel tcp;
     private final DatagramChannel udp;
@@ -74,14 +83,22 @@ final class KdcNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * @param responder answers requests on the worker threads
+     * @param tooBig the answer to a request whose answer does not fit a datagram
+     * @param idle called when no request is being answered any more ({@link #answering()} dropped
+     *     to zero)
+     */
     KdcNetwork(
             BastionKdc.Options options,
-            Function<byte[], byte[]> handler,
-            Function<byte[], byte[]> tooBig)
+            Responder responder,
+            Function<byte[], byte[]> tooBig,
+            Runnable idle)
             throws IOException {
         this.options = options;
-        this.handler = handler;
+        this.responder = responder;
         this.tooBig = tooBig;
+        this.idle = idle;
         this.selector = Selector.open();
         ServerSocketChannel t = null;
         DatagramChannel u = null;
@@ -147,6 +164,11 @@ final class KdcNetwork implements AutoCloseable {
         return running && loop.isAlive();
     }
 
+    /** Requests read and not yet answered by the responder (queued or on a worker). */
+    int answering() {
+        return answering.get();
+    }
+
     private void run() {
         ByteBuffer datagram = ByteBuffer.allocate(UDP_BUFFER);
         long idleNanos = options.tcpIdleTimeout().toNanos();
@@ -209,17 +231,22 @@ final class KdcNetwork implements AutoCloseable {
             byte[] request = new byte[buffer.remaining()];
             buffer.get(request);
             submit(
-                    () -> {
-                        byte[] reply = handler.apply(request);
-                        if (reply.length > options.udpMaxResponse()) {
-                            reply = tooBig.apply(request);
-                        }
-                        try {
-                            udp.send(ByteBuffer.wrap(reply), from);
-                        } catch (IOException e) {
-                            LOG.debug("UDP reply not sent ({})", e.getClass().getSimpleName());
-                        }
-                    },
+                    () ->
+                            responder.answer(
+                                    request,
+                                    reply -> {
+                                        byte[] r =
+                                                reply.length > options.udpMaxResponse()
+                                                        ? tooBig.apply(request)
+                                                        : reply;
+                                        try {
+                                            udp.send(ByteBuffer.wrap(r), from);
+                                        } catch (IOException e) {
+                                            LOG.debug(
+                                                    "UDP reply not sent ({})",
+                                                    e.getClass().getSimpleName());
+                                        }
+                                    }),
                     null);
         }
     }
@@ -268,18 +295,20 @@ final class KdcNetwork implements AutoCloseable {
         c.body = null;
         c.length.clear();
         key.interestOps(0);
-        submit(() -> reply(key, c, request), () -> selectorTasks.add(() -> drop(key, c)));
+        submit(
+                () -> responder.answer(request, reply -> reply(key, c, reply)),
+                () -> selectorTasks.add(() -> drop(key, c)));
     }
 
     /**
-     * On a worker: answers {@code request} and writes the answer at once (non-blocking: a KDC reply
-     * fits the socket's send buffer nearly always); only what does not fit is left to the selector.
-     * Reading resumes without waking the selector: the interest change takes effect at its next
-     * select, at the latest after {@link #SELECT_TIMEOUT_MS} — what a client that sends a second
-     * request on the same connection may wait, and how long a closed connection may linger.
+     * On a worker (or the thread that released the answer): writes the answer at once
+     * (non-blocking: a KDC reply fits the socket's send buffer nearly always); only what does not
+     * fit is left to the selector. Reading resumes without waking the selector: the interest change
+     * takes effect at its next select, at the latest after {@link #SELECT_TIMEOUT_MS} — what a
+     * client that sends a second request on the same connection may wait, and how long a closed
+     * connection may linger.
      */
-    private void reply(SelectionKey key, Conn c, byte[] request) {
-        byte[] reply = handler.apply(request);
+    private void reply(SelectionKey key, Conn c, byte[] reply) {
         ByteBuffer out = ByteBuffer.allocate(4 + reply.length);
         out.putInt(reply.length).put(reply).flip();
         try {
@@ -318,9 +347,22 @@ final class KdcNetwork implements AutoCloseable {
     }
 
     private void submit(Runnable work, Runnable onReject) {
+        answering.incrementAndGet();
         try {
-            workers.execute(work);
+            workers.execute(
+                    () -> {
+                        try {
+                            work.run();
+                        } finally {
+                            if (answering.decrementAndGet() == 0) {
+                                idle.run();
+                            }
+                        }
+                    });
         } catch (RejectedExecutionException e) {
+            if (answering.decrementAndGet() == 0) {
+                idle.run();
+            }
             LOG.warn("kerberos.overloaded: request dropped");
             if (onReject != null) {
                 onReject.run();

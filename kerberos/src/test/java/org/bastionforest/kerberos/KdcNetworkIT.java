@@ -231,8 +231,85 @@ class KdcNetworkIT {
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
     }
 
-    private static KrbError overTcp(byte[] bytes) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
+    @Test
+    void journal_concurrentClientsOverTcpAndUdp_thenNoTicketArrivesBeforeItsEventIsOnDisk()
+            throws Exception {
+        try (KdcFixture j =
+                new KdcFixture(
+                        BastionKdc.Options.defaults(KdcFixture.REALM)
+                                .withAddress("127.0.0.1", 0, 0)
+                                .withTicketAudit(TicketAudit.JOURNAL))) {
+            j.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
+            RawClient raw = new RawClient(j.kdc);
+            var key = RawClient.passwordKey("alice", KdcFixture.REALM, PASSWORD);
+            int clients = 8;
+            int each = 25;
+            java.util.concurrent.atomic.AtomicInteger received =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ExecutorService pool =
+                    java.util.concurrent.Executors.newFixedThreadPool(clients);
+            try {
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (int c = 0; c < clients; c++) {
+                    boolean tcp = c % 2 == 0;
+                    done.add(
+                            pool.submit(
+                                    () -> {
+                                        for (int i = 0; i < each; i++) {
+                                            AsReq req = new AsReq();
+                                            req.setReqBody(
+                                                    raw.body(
+                                                            RawClient.user("alice"),
+                                                            raw.krbtgt(),
+                                                            Instant.now().plusSeconds(600)));
+                                            org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
+                                                    new org.apache.kerby.kerberos.kerb.type.pa
+                                                            .PaData();
+                                            pa.addElement(raw.encTimestamp(key, Instant.now()));
+                                            req.setPaData(pa);
+                                            byte[] bytes = KrbCodec.encode(req);
+                                            byte[] reply =
+                                                    tcp
+                                                            ? exchangeTcp(j.kdc.tcpPort(), bytes)
+                                                            : exchangeUdp(j.kdc.udpPort(), bytes);
+                                            assertThat(RawClient.decode(reply))
+                                                    .isInstanceOf(
+                                                            org.apache.kerby.kerberos.kerb.type.kdc
+                                                                    .AsRep.class);
+                                            // the k-th ticket to arrive: k events forced by then
+                                            int k = received.incrementAndGet();
+                                            assertThat(j.journal.head().seq())
+                                                    .isGreaterThanOrEqualTo(k);
+                                        }
+                                        return null;
+                                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(received.get()).isEqualTo(clients * each);
+            assertThat(j.journal.head().seq()).isEqualTo(clients * each);
+            assertThat(j.kdc.counters())
+                    .containsEntry("kerberos.tickets.issued", (long) clients * each);
+            assertThat(j.kdc.counters().get("kerberos.ticket-audit.groups"))
+                    .isBetween(1L, (long) clients * each);
+            assertThat(j.journal.verify().problems()).isEmpty();
+            assertThat(
+                            j.audit
+                                    .query(
+                                            org.bastionforest.shadowgroups.audit.AuditQuery.all()
+                                                    .type("kerberos.ticket.issued"))
+                                    .records())
+                    .as("ticket events go to the journal, not the SQL log")
+                    .isEmpty();
+        }
+    }
+
+    private static byte[] exchangeTcp(int port, byte[] bytes) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(5000);
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             out.writeInt(bytes.length);
@@ -241,22 +318,27 @@ class KdcNetworkIT {
             DataInputStream in = new DataInputStream(s.getInputStream());
             byte[] reply = new byte[in.readInt()];
             in.readFully(reply);
-            return (KrbError) RawClient.decode(reply);
+            return reply;
         }
     }
 
-    private static KrbError overUdp(byte[] bytes) throws Exception {
+    private static byte[] exchangeUdp(int port, byte[] bytes) throws Exception {
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setSoTimeout(5000);
             socket.send(
                     new DatagramPacket(
-                            bytes,
-                            bytes.length,
-                            InetAddress.getLoopbackAddress(),
-                            fx.kdc.udpPort()));
+                            bytes, bytes.length, InetAddress.getLoopbackAddress(), port));
             DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
             socket.receive(answer);
-            return (KrbError) RawClient.decode(Arrays.copyOf(answer.getData(), answer.getLength()));
+            return Arrays.copyOf(answer.getData(), answer.getLength());
         }
+    }
+
+    private static KrbError overTcp(byte[] bytes) throws Exception {
+        return (KrbError) RawClient.decode(exchangeTcp(fx.kdc.tcpPort(), bytes));
+    }
+
+    private static KrbError overUdp(byte[] bytes) throws Exception {
+        return (KrbError) RawClient.decode(exchangeUdp(fx.kdc.udpPort(), bytes));
     }
 }

@@ -769,9 +769,16 @@ public final class BastionService implements AutoCloseable {
                 io.micrometer.core.instrument.FunctionCounter.builder(
                                 name, kdc, k -> k.counters().getOrDefault(name, 0L))
                         .description(
-                                name.endsWith("issued")
-                                        ? "tickets issued by the bastion KDC (AS, TGS, renewals)"
-                                        : "requests the bastion KDC refused with a KRB-ERROR")
+                                switch (name) {
+                                    case "kerberos.tickets.issued" ->
+                                            "tickets issued by the bastion KDC (AS, TGS,"
+                                                    + " renewals)";
+                                    case "kerberos.requests.refused" ->
+                                            "requests the bastion KDC refused with a KRB-ERROR";
+                                    default ->
+                                            "groups of ticket audit events forced to the audit"
+                                                    + " journal together (each-write)";
+                                })
                         .register(metrics);
             }
         }

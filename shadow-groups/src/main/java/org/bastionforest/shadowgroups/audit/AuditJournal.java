@@ -287,24 +287,51 @@ public final class AuditJournal implements AutoCloseable {
      *     or the journal is closed
      */
     public AuditRecord append(AuditEvent event) throws StorageException {
-        Objects.requireNonNull(event, "event");
+        return appendAll(List.of(Objects.requireNonNull(event, "event"))).get(0);
+    }
+
+    /**
+     * Appends {@code events} in their order, with one force for up to {@link #MAX_GROUP} of them
+     * (events that other threads append meanwhile may join or come between); returns once all are
+     * on disk.
+     *
+     * @return their records, in order
+     * @throws StorageException if one could not be written, or the journal is closed: the caller
+     *     must then act as if none was audited (some may be on disk: a group that fails is taken
+     *     back, one written before it is not)
+     */
+    public List<AuditRecord> appendAll(List<AuditEvent> events) throws StorageException {
         if (closed) {
             throw new StorageException("the audit journal is closed");
         }
-        Pending p = new Pending(event);
-        pending.add(p);
+        List<Pending> mine = new ArrayList<>(events.size());
+        for (AuditEvent e : events) {
+            mine.add(new Pending(Objects.requireNonNull(e, "event")));
+        }
+        pending.addAll(mine);
         writes.lock();
         try {
-            while (p.record == null && p.failure == null) {
-                writePending();
+            for (Pending p : mine) {
+                while (p.record == null && p.failure == null) {
+                    writePending();
+                }
             }
         } finally {
             writes.unlock();
         }
-        if (p.failure != null) {
-            throw new StorageException("audit journal: " + p.failure.getMessage(), p.failure);
+        List<AuditRecord> records = new ArrayList<>(mine.size());
+        for (Pending p : mine) {
+            if (p.failure != null) {
+                throw new StorageException("audit journal: " + p.failure.getMessage(), p.failure);
+            }
+            records.add(p.record);
         }
-        return p.record;
+        return records;
+    }
+
+    /** Whether every write is forced to disk before {@link #append} returns. */
+    public boolean forcesEachWrite() {
+        return settings.syncEachWrite();
     }
 
     /** Writes up to {@link #MAX_GROUP} waiting events with one force; each ends with a result. */

@@ -115,6 +115,29 @@ class AuditJournalTest {
     }
 
     @Test
+    void appendAll_keepsTheOrderInOneChain_andWhenItCannotWrite_thenNoneIsAppended()
+            throws Exception {
+        append(1);
+        List<AuditEvent> group = List.of(ticket(2, T0), ticket(3, T0), ticket(4, T0));
+        List<AuditRecord> records = journal.appendAll(group);
+
+        assertThat(records).extracting(AuditRecord::seq).containsExactly(2L, 3L, 4L);
+        assertThat(records).extracting(AuditRecord::event).containsExactlyElementsOf(group);
+        assertThat(records.get(1).prevHash()).isEqualTo(records.get(0).hash());
+        List<String> lines = Files.readAllLines(segments().get(0));
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(3)).contains(records.get(2).hash());
+        assertThat(journal.verify().problems()).isEmpty();
+
+        journal.close();
+        assertThatThrownBy(() -> journal.appendAll(List.of(ticket(5, T0), ticket(6, T0))))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("closed");
+        assertThat(Files.readAllLines(segments().get(0))).hasSize(4);
+        assertThat(journal.head().seq()).isEqualTo(4);
+    }
+
+    @Test
     void append_whenEventsAreAppended_thenTheyAreChainedHashedAsTheAuditLogAndOnDisk()
             throws Exception {
         List<AuditRecord> records = append(5);
