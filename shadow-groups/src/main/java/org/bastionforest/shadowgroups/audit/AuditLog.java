@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -721,24 +718,30 @@ public final class AuditLog {
      * as the audit journal stores it.
      */
     static String jsonLine(AuditRecord record) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("seq", record.seq());
-        o.put("eventId", record.eventId().toString());
-        o.put("occurredAt", record.event().occurredAt().toString());
-        o.put("type", record.event().type());
-        o.put("actor", record.event().actor());
-        o.put("user", record.event().subjectUser().orElse(null));
-        o.put("group", record.event().groupId().orElse(null));
-        o.put("request", record.event().requestId().map(UUID::toString).orElse(null));
-        ObjectNode details = o.putObject("details");
-        record.event().details().forEach(details::put);
-        o.put("prevHash", record.prevHash());
-        o.put("hash", record.hash());
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        AuditEvent e = record.event();
+        StringBuilder o = new StringBuilder(256 + 64 * e.details().size());
+        o.append("{\"seq\":").append(record.seq());
+        o.append(",\"eventId\":");
+        quote(o, record.eventId().toString());
+        o.append(",\"occurredAt\":");
+        quote(o, e.occurredAt().toString());
+        o.append(",\"type\":");
+        quote(o, e.type());
+        o.append(",\"actor\":");
+        quote(o, e.actor());
+        o.append(",\"user\":");
+        quoteOrNull(o, e.subjectUser().orElse(null));
+        o.append(",\"group\":");
+        quoteOrNull(o, e.groupId().orElse(null));
+        o.append(",\"request\":");
+        quoteOrNull(o, e.requestId().map(UUID::toString).orElse(null));
+        o.append(",\"details\":");
+        object(o, e.details());
+        o.append(",\"prevHash\":");
+        quote(o, record.prevHash());
+        o.append(",\"hash\":");
+        quote(o, record.hash());
+        return o.append('}').toString();
     }
 
     /**
@@ -902,39 +905,106 @@ public final class AuditLog {
                 details);
     }
 
-    /** The canonical form's hash: hex SHA-256 of a JSON array of every stored field. */
+    /**
+     * The canonical form's hash: hex SHA-256 of a JSON array of every stored field. The JSON is
+     * written as Jackson's default generator writes it (AuditJsonTest holds the two equal): the
+     * hashes of rows written before the hand-written form must still verify.
+     */
     static String hash(UUID eventId, AuditEvent event, String details, String prevHash) {
-        ArrayNode canonical = JSON.createArrayNode();
-        canonical.add(1);
-        canonical.add(eventId.toString());
-        canonical.add(event.occurredAt().toString());
-        canonical.add(event.type());
-        canonical.add(event.actor());
-        canonical.add(event.subjectUser().orElse(null));
-        canonical.add(event.groupId().orElse(null));
-        canonical.add(event.requestId().map(UUID::toString).orElse(null));
-        canonical.add(details);
-        canonical.add(prevHash);
+        StringBuilder canonical = new StringBuilder(192 + details.length() * 2);
+        canonical.append("[1,");
+        quote(canonical, eventId.toString());
+        canonical.append(',');
+        quote(canonical, event.occurredAt().toString());
+        canonical.append(',');
+        quote(canonical, event.type());
+        canonical.append(',');
+        quote(canonical, event.actor());
+        canonical.append(',');
+        quoteOrNull(canonical, event.subjectUser().orElse(null));
+        canonical.append(',');
+        quoteOrNull(canonical, event.groupId().orElse(null));
+        canonical.append(',');
+        quoteOrNull(canonical, event.requestId().map(UUID::toString).orElse(null));
+        canonical.append(',');
+        quote(canonical, details);
+        canonical.append(',');
+        quoteOrNull(canonical, prevHash);
+        canonical.append(']');
         try {
             byte[] digest =
                     MessageDigest.getInstance("SHA-256")
-                            .digest(
-                                    JSON.writeValueAsString(canonical)
-                                            .getBytes(StandardCharsets.UTF_8));
+                            .digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
     /** The details as stored and hashed: a JSON object sorted by key. */
     static String json(Map<String, String> details) {
-        try {
-            return JSON.writeValueAsString(new TreeMap<>(details));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
+        StringBuilder o = new StringBuilder(16 + 64 * details.size());
+        object(
+                o,
+                details instanceof java.util.SortedMap<String, String>
+                        ? details
+                        : new TreeMap<>(details));
+        return o.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /** {@code map} as a JSON object of strings, in its own order. */
+    private static void object(StringBuilder out, Map<String, String> map) {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            quote(out, e.getKey());
+            out.append(':');
+            quoteOrNull(out, e.getValue());
         }
+        out.append('}');
+    }
+
+    private static void quoteOrNull(StringBuilder out, String s) {
+        if (s == null) {
+            out.append("null");
+        } else {
+            quote(out, s);
+        }
+    }
+
+    /**
+     * {@code s} as a JSON string, escaped as Jackson's default generator escapes it: quote,
+     * backslash and the control characters below U+0020 (backslash b, t, n, f, r; the others as a
+     * backslash-u escape with upper-case hex digits); everything else as it is.
+     */
+    static void quote(StringBuilder out, String s) {
+        out.append('"');
+        int from = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            out.append(s, from, i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\b' -> out.append("\\b");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\f' -> out.append("\\f");
+                case '\r' -> out.append("\\r");
+                default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+            from = i + 1;
+        }
+        out.append(s, from, n).append('"');
     }
 }
