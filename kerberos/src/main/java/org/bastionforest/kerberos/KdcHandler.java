@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -605,9 +604,20 @@ final class KdcHandler {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED, "ticket expired");
         }
         verifyChecksum(auth, old.getKey(), raw);
-        if (!replays.firstSeen(
-                replayKey(auth), now, ctime.plus(options.clockSkew()).plus(options.clockSkew()))) {
+        byte[] key = replayKey(auth);
+        ReplayCache.Seen seen =
+                replays.firstSeen(
+                        ByteBuffer.wrap(key).getLong(0),
+                        ByteBuffer.wrap(key).getLong(8),
+                        now,
+                        ctime.plus(options.clockSkew()).plus(options.clockSkew()));
+        if (seen == ReplayCache.Seen.REPLAY) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_REPEAT, "authenticator replayed");
+        }
+        if (seen == ReplayCache.Seen.FULL) {
+            // cannot tell a replay: refused rather than served unchecked
+            throw new KdcFailure(
+                    KrbErrorCode.KDC_ERR_SVC_UNAVAILABLE, "replay cache full; request refused");
         }
 
         // the client, re-checked now
@@ -864,20 +874,23 @@ final class KdcHandler {
         }
     }
 
-    private static String replayKey(Authenticator auth) {
+    /** SHA-256 of the authenticator's client, time, microseconds and checksum, length-prefixed. */
+    private static byte[] replayKey(Authenticator auth) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(
+            byte[] cname =
                     String.valueOf(auth.getCname())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sha.update(
-                    Long.toString(auth.getCtime().getTime())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sha.update(
-                    Integer.toString(auth.getCusec())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sha.update(auth.getCksum().getChecksum());
-            return HexFormat.of().formatHex(sha.digest());
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] cksum = auth.getCksum().getChecksum();
+            ByteBuffer fixed = ByteBuffer.allocate(4 + 8 + 4 + 4);
+            fixed.putInt(cname.length)
+                    .putLong(auth.getCtime().getTime())
+                    .putInt(auth.getCusec())
+                    .putInt(cksum.length);
+            sha.update(fixed.array());
+            sha.update(cname);
+            sha.update(cksum);
+            return sha.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -1124,21 +1137,19 @@ final class KdcHandler {
             Instant renewTill,
             Set<Sid> sids,
             Enctype sessionType) {
+        Map<String, Object> details = new java.util.HashMap<>(12);
+        details.put("exchange", kind.name());
+        details.put("client", client.name());
+        details.put("service", service);
+        details.put("start", start);
+        details.put("end", end);
+        details.put("renew_till", renewTill == null ? "" : renewTill);
+        details.put(
+                "sids", sids.stream().map(Sid::toString).sorted().collect(Collectors.joining(",")));
+        details.put("session_enctype", sessionType.mitName());
         AuditEvent event =
                 AuditEvent.of("kerberos.ticket.issued", clock.instant(), client.name())
-                        .withDetail("exchange", kind.name())
-                        .withDetail("client", client.name())
-                        .withDetail("service", service)
-                        .withDetail("start", start)
-                        .withDetail("end", end)
-                        .withDetail("renew_till", renewTill == null ? "" : renewTill)
-                        .withDetail(
-                                "sids",
-                                sids.stream()
-                                        .map(Sid::toString)
-                                        .sorted()
-                                        .collect(Collectors.joining(",")))
-                        .withDetail("session_enctype", sessionType.mitName());
+                        .withDetails(details);
         if (client.user().isPresent()) {
             event = event.withUser(client.user().get().value());
         }
