@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
@@ -13,7 +14,9 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,13 +30,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The KDC's network layer: one selector thread serves TCP (RFC 4120 §7.2.2 length-prefixed
- * messages, non-blocking, a buffer only as large as each request) and UDP; requests are answered on
- * a bounded pool of worker threads, so a slow database stalls neither transport. A UDP answer
- * larger than {@link BastionKdc.Options#udpMaxResponse()} is replaced by KRB_ERR_RESPONSE_TOO_BIG,
- * after which clients retry over TCP. A TCP connection is closed when no complete request has been
- * answered within {@link BastionKdc.Options#tcpIdleTimeout()} of its opening or its last answer,
- * however slowly bytes keep arriving. Thread-safe; started once, closed once.
+ * The KDC's network layer. TCP: one selector thread reads RFC 4120 §7.2.2 length-prefixed messages
+ * (non-blocking, a buffer only as large as each request) and a bounded pool of worker threads
+ * answers them, so a slow database does not stall the selector. UDP: {@link
+ * BastionKdc.Options#workerThreads()} threads of their own, each receiving on its own socket bound
+ * to the port with {@code SO_REUSEPORT} (the kernel spreads datagrams over them by the client's
+ * address and port) and answering what it received — no selector and no hand-over per datagram;
+ * where {@code SO_REUSEPORT} is missing they share one socket. A UDP answer larger than {@link
+ * BastionKdc.Options#udpMaxResponse()} is replaced by KRB_ERR_RESPONSE_TOO_BIG, after which clients
+ * retry over TCP. A TCP connection is closed when no complete request has been answered within
+ * {@link BastionKdc.Options#tcpIdleTimeout()} of its opening or its last answer, however slowly
+ * bytes keep arriving. Thread-safe; started once, closed once.
  */
 final class KdcNetwork implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KdcNetwork.class);
@@ -55,7 +62,8 @@ final class KdcNetwork implements AutoCloseable {
     private final AtomicInteger answering = new AtomicInteger();
     private final Selector selector;
     private final ServerSocketChannel tcp;
-    private final DatagramChannel udp;
+    private final List<DatagramChannel> udp;
+    private final List<Thread> udpThreads = new ArrayList<>();
     private final ThreadPoolExecutor workers;
     private final Queue<Runnable> selectorTasks = new ConcurrentLinkedQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
@@ -95,13 +103,24 @@ final class KdcNetwork implements AutoCloseable {
             Function<byte[], byte[]> tooBig,
             Runnable idle)
             throws IOException {
+        this(options, responder, tooBig, idle, REUSE_PORT);
+    }
+
+    /** As above; {@code reusePort} false makes the UDP threads share one socket (tests). */
+    KdcNetwork(
+            BastionKdc.Options options,
+            Responder responder,
+            Function<byte[], byte[]> tooBig,
+            Runnable idle,
+            boolean reusePort)
+            throws IOException {
         this.options = options;
         this.responder = responder;
         this.tooBig = tooBig;
         this.idle = idle;
         this.selector = Selector.open();
         ServerSocketChannel t = null;
-        DatagramChannel u = null;
+        List<DatagramChannel> u = List.of();
         try {
             if (options.tcpPort() >= 0) {
                 t = ServerSocketChannel.open();
@@ -110,24 +129,24 @@ final class KdcNetwork implements AutoCloseable {
                 t.register(selector, SelectionKey.OP_ACCEPT);
             }
             if (options.udpPort() >= 0) {
-                boolean v6 =
-                        new InetSocketAddress(options.host(), 0).getAddress()
-                                instanceof java.net.Inet6Address;
-                u =
-                        DatagramChannel.open(
-                                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-                u.bind(new InetSocketAddress(options.host(), options.udpPort()));
-                u.configureBlocking(false);
-                u.register(selector, SelectionKey.OP_READ);
+                u = udpSockets(options, reusePort);
             }
         } catch (IOException | RuntimeException e) {
             closeQuietly(t);
-            closeQuietly(u);
             selector.close();
             throw e;
         }
         this.tcp = t;
         this.udp = u;
+        for (int i = 0; i < u.size(); i++) {
+            DatagramChannel channel = u.get(i);
+            Thread th =
+                    new Thread(
+                            () -> serveDatagrams(channel),
+                            "kdc-" + options.realm() + "-udp-" + (i + 1));
+            th.setDaemon(true);
+            udpThreads.add(th);
+        }
         AtomicInteger n = new AtomicInteger();
         this.workers =
                 new ThreadPoolExecutor(
@@ -150,6 +169,7 @@ final class KdcNetwork implements AutoCloseable {
         this.loop = new Thread(this::run, "kdc-" + options.realm() + "-selector");
         loop.setDaemon(true);
         loop.start();
+        udpThreads.forEach(Thread::start);
     }
 
     int tcpPort() {
@@ -157,11 +177,16 @@ final class KdcNetwork implements AutoCloseable {
     }
 
     int udpPort() {
-        return udp == null ? -1 : udp.socket().getLocalPort();
+        return udp.isEmpty() ? -1 : udp.get(0).socket().getLocalPort();
+    }
+
+    /** Distinct UDP sockets listening (1 where {@code SO_REUSEPORT} is missing). */
+    int udpSockets() {
+        return (int) udp.stream().distinct().count();
     }
 
     boolean isRunning() {
-        return running && loop.isAlive();
+        return running && loop.isAlive() && udpThreads.stream().allMatch(Thread::isAlive);
     }
 
     /** Requests read and not yet answered by the responder (queued or on a worker). */
@@ -170,7 +195,6 @@ final class KdcNetwork implements AutoCloseable {
     }
 
     private void run() {
-        ByteBuffer datagram = ByteBuffer.allocate(UDP_BUFFER);
         long idleNanos = options.tcpIdleTimeout().toNanos();
         while (running) {
             try {
@@ -186,9 +210,7 @@ final class KdcNetwork implements AutoCloseable {
                     if (!key.isValid()) {
                         continue;
                     }
-                    if (key.channel() == udp) {
-                        readDatagrams(datagram);
-                    } else if (key.isAcceptable()) {
+                    if (key.isAcceptable()) {
                         accept();
                     } else {
                         Conn c = (Conn) key.attachment();
@@ -220,34 +242,97 @@ final class KdcNetwork implements AutoCloseable {
         }
     }
 
-    private void readDatagrams(ByteBuffer buffer) throws IOException {
-        for (int i = 0; i < 64; i++) {
-            buffer.clear();
-            SocketAddress from = udp.receive(buffer);
-            if (from == null) {
-                return;
+    /** Whether this platform lets several sockets share a UDP port (Linux, BSDs, macOS). */
+    static final boolean REUSE_PORT;
+
+    static {
+        boolean supported;
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            supported = probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException e) {
+            supported = false;
+        }
+        REUSE_PORT = supported;
+    }
+
+    /**
+     * The UDP sockets, one per worker: with {@code reusePort} each bound to the port on its own
+     * (the first one chooses it when the port is 0), else one socket listed once per worker.
+     */
+    static List<DatagramChannel> udpSockets(BastionKdc.Options options, boolean reusePort)
+            throws IOException {
+        boolean v6 =
+                new InetSocketAddress(options.host(), 0).getAddress()
+                        instanceof java.net.Inet6Address;
+        List<DatagramChannel> sockets = new ArrayList<>();
+        try {
+            int port = options.udpPort();
+            for (int i = 0; i < (reusePort ? options.workerThreads() : 1); i++) {
+                DatagramChannel c =
+                        DatagramChannel.open(
+                                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                sockets.add(c);
+                if (reusePort) {
+                    c.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                }
+                c.bind(new InetSocketAddress(options.host(), port));
+                port = c.socket().getLocalPort();
+            }
+        } catch (IOException | RuntimeException e) {
+            sockets.forEach(KdcNetwork::closeQuietly);
+            throw e;
+        }
+        while (sockets.size() < options.workerThreads()) {
+            sockets.add(sockets.get(0));
+        }
+        return List.copyOf(sockets);
+    }
+
+    /**
+     * On a UDP thread: receives datagrams on {@code channel} (blocking) and answers each; the
+     * answer goes out from the same socket, on this thread or the one that releases it.
+     */
+    private void serveDatagrams(DatagramChannel channel) {
+        ByteBuffer buffer = ByteBuffer.allocate(UDP_BUFFER);
+        while (running) {
+            SocketAddress from;
+            try {
+                buffer.clear();
+                from = channel.receive(buffer);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                return; // closing
+            } catch (IOException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("kerberos.network: UDP {}", e.getClass().getSimpleName());
+                continue;
             }
             buffer.flip();
             byte[] request = new byte[buffer.remaining()];
             buffer.get(request);
-            submit(
-                    () ->
-                            responder.answer(
-                                    request,
-                                    reply -> {
-                                        byte[] r =
-                                                reply.length > options.udpMaxResponse()
-                                                        ? tooBig.apply(request)
-                                                        : reply;
-                                        try {
-                                            udp.send(ByteBuffer.wrap(r), from);
-                                        } catch (IOException e) {
-                                            LOG.debug(
-                                                    "UDP reply not sent ({})",
-                                                    e.getClass().getSimpleName());
-                                        }
-                                    }),
-                    null);
+            answering.incrementAndGet();
+            try {
+                responder.answer(
+                        request,
+                        reply -> {
+                            byte[] r =
+                                    reply.length > options.udpMaxResponse()
+                                            ? tooBig.apply(request)
+                                            : reply;
+                            try {
+                                channel.send(ByteBuffer.wrap(r), from);
+                            } catch (IOException e) {
+                                LOG.debug("UDP reply not sent ({})", e.getClass().getSimpleName());
+                            }
+                        });
+            } catch (RuntimeException e) {
+                LOG.warn("kerberos.failed: {}", e.getClass().getSimpleName(), e);
+            } finally {
+                if (answering.decrementAndGet() == 0) {
+                    idle.run();
+                }
+            }
         }
     }
 
@@ -392,6 +477,14 @@ final class KdcNetwork implements AutoCloseable {
             closeQuietly(key.channel());
         }
         closeQuietly(selector);
+        udp.forEach(KdcNetwork::closeQuietly); // a blocked receive ends with the channel closed
+        for (Thread th : udpThreads) {
+            try {
+                th.join(Duration.ofSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         // requests in hand finish first: an interrupt would close the audit journal's file under
         // a worker writing to it (FileChannel is interruptible)
         workers.shutdown();

@@ -308,6 +308,72 @@ class KdcNetworkIT {
         }
     }
 
+    @Test
+    void udp_socketsPerWorkerShareThePort_manyClientsAreAnswered_andClosingFreesIt()
+            throws Exception {
+        BastionKdc.Options options =
+                BastionKdc.Options.defaults(KdcFixture.REALM).withAddress("127.0.0.1", -1, 0);
+        for (boolean reusePort : new boolean[] {true, false}) {
+            if (reusePort && !KdcNetwork.REUSE_PORT) {
+                continue; // not this platform: the shared socket below is what runs
+            }
+            int port;
+            KdcNetwork network =
+                    new KdcNetwork(
+                            options,
+                            (req, send) -> send.accept(fx.kdc.handle(req)),
+                            req -> new byte[0],
+                            () -> {},
+                            reusePort);
+            try {
+                port = network.udpPort();
+                assertThat(network.udpSockets()).isEqualTo(reusePort ? options.workerThreads() : 1);
+                // clients on many source ports: spread over every socket with SO_REUSEPORT
+                List<DatagramSocket> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 64; i++) {
+                        DatagramSocket c = new DatagramSocket();
+                        c.setSoTimeout(5000);
+                        clients.add(c);
+                        c.send(
+                                new DatagramPacket(
+                                        request,
+                                        request.length,
+                                        InetAddress.getLoopbackAddress(),
+                                        port));
+                    }
+                    for (DatagramSocket c : clients) {
+                        DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+                        c.receive(answer);
+                        assertThat(answer.getPort())
+                                .as("answered from the KDC's port")
+                                .isEqualTo(port);
+                        KrbError e =
+                                (KrbError)
+                                        RawClient.decode(
+                                                Arrays.copyOf(
+                                                        answer.getData(), answer.getLength()));
+                        assertThat(e.getErrorCode())
+                                .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+                    }
+                } finally {
+                    clients.forEach(DatagramSocket::close);
+                }
+                assertThat(network.isRunning()).isTrue();
+            } finally {
+                network.close();
+            }
+            assertThat(network.isRunning()).isFalse();
+            // every socket closed: the port binds again without SO_REUSEPORT
+            try (DatagramSocket again =
+                    new DatagramSocket(
+                            new java.net.InetSocketAddress(
+                                    InetAddress.getLoopbackAddress(), port))) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        }
+    }
+
     private static byte[] exchangeTcp(int port, byte[] bytes) throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(5000);
