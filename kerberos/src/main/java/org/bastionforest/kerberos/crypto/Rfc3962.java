@@ -194,12 +194,12 @@ final class Rfc3962 {
         // Ke is an AES key; Ki and Kc are HMAC-SHA1 keys
         String algorithm = kind == ENCRYPTION ? "AES" : "HmacSHA1";
         if (!cache) {
-            return new SecretKeySpec(dk(e, key, constant(usage, kind)), algorithm);
+            return new SecretKeySpec(dkFolded(e, key, folded(usage, kind)), algorithm);
         }
         DerivedId id = new DerivedId(key, usage, kind);
         SecretKeySpec k = DERIVED.get(id);
         if (k == null) {
-            k = new SecretKeySpec(dk(e, key, constant(usage, kind)), algorithm);
+            k = new SecretKeySpec(dkFolded(e, key, folded(usage, kind)), algorithm);
             if (DERIVED.size() >= CACHE_LIMIT) {
                 DERIVED.clear();
             }
@@ -233,8 +233,34 @@ final class Rfc3962 {
     }
 
     private static byte[] dk(Engines e, byte[] key, byte[] constant) {
+        return dkFolded(e, key, nfold(constant, BLOCK));
+    }
+
+    /** n-fold of the usage constants below 128 (all that Kerberos defines), computed at start. */
+    private static final byte[][][] FOLDED = new byte[128][][];
+
+    static {
+        for (int usage = 0; usage < FOLDED.length; usage++) {
+            FOLDED[usage] =
+                    new byte[][] {
+                        nfold(constant(usage, ENCRYPTION), BLOCK),
+                        nfold(constant(usage, INTEGRITY), BLOCK),
+                        nfold(constant(usage, CHECKSUM), BLOCK)
+                    };
+        }
+    }
+
+    /** n-fold(constant(usage, kind), 128 bits); callers do not modify it. */
+    private static byte[] folded(int usage, byte kind) {
+        if (usage < 0 || usage >= FOLDED.length) {
+            return nfold(constant(usage, kind), BLOCK);
+        }
+        return FOLDED[usage][kind == ENCRYPTION ? 0 : kind == INTEGRITY ? 1 : 2];
+    }
+
+    /** DK with the n-folded constant {@code block} already computed. */
+    private static byte[] dkFolded(Engines e, byte[] key, byte[] block) {
         byte[] out = new byte[key.length];
-        byte[] block = nfold(constant, BLOCK);
         try {
             e.ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
             for (int off = 0; off < out.length; off += BLOCK) {

@@ -719,7 +719,11 @@ public final class AuditLog {
      */
     static String jsonLine(AuditRecord record) {
         AuditEvent e = record.event();
-        StringBuilder o = new StringBuilder(256 + 64 * e.details().size());
+        int size = 400 + e.actor().length();
+        for (Map.Entry<String, String> d : e.details().entrySet()) {
+            size += d.getKey().length() + d.getValue().length() + 8;
+        }
+        StringBuilder o = new StringBuilder(size);
         o.append("{\"seq\":").append(record.seq());
         o.append(",\"eventId\":");
         quote(o, record.eventId().toString());
@@ -943,7 +947,11 @@ public final class AuditLog {
 
     /** The details as stored and hashed: a JSON object sorted by key. */
     static String json(Map<String, String> details) {
-        StringBuilder o = new StringBuilder(16 + 64 * details.size());
+        int size = 16;
+        for (Map.Entry<String, String> d : details.entrySet()) {
+            size += d.getKey().length() + d.getValue().length() + 8;
+        }
+        StringBuilder o = new StringBuilder(size);
         object(
                 o,
                 details instanceof java.util.SortedMap<String, String>
