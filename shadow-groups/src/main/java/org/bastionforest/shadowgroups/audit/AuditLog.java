@@ -993,9 +993,21 @@ public final class AuditLog {
      */
     static void quote(StringBuilder out, String s) {
         out.append('"');
-        int from = 0;
         int n = s.length();
-        for (int i = 0; i < n; i++) {
+        int first = 0;
+        while (first < n) {
+            char c = s.charAt(first);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            first++;
+        }
+        if (first == n) {
+            out.append(s).append('"'); // nothing to escape (most values): one bulk copy
+            return;
+        }
+        int from = 0;
+        for (int i = first; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\') {
                 continue;
