@@ -620,6 +620,7 @@ class ApiIT {
                 .contains("bastion_directory_backlog")
                 .contains("bastion_audit_buffered")
                 .contains("kerberos_tickets_issued_total")
+                .contains("kerberos_ticket_audit_groups_total")
                 .contains("jvm_memory_used_bytes");
     }
 }
