@@ -344,6 +344,7 @@ public final class BastionKdc implements AutoCloseable {
 
     private volatile KdcNetwork network;
     private volatile TicketCommitter committer;
+    private volatile boolean stopped;
     private final java.util.concurrent.atomic.AtomicLong auditGroups =
             new java.util.concurrent.atomic.AtomicLong();
 
@@ -456,11 +457,16 @@ public final class BastionKdc implements AutoCloseable {
         TicketCommitter c = committer;
         if (c == null) {
             byte[] reply;
-            try {
-                ticketEvents.record(answer.issue().event());
-                reply = handler.issued(answer);
-            } catch (BastionException e) {
-                reply = handler.unaudited(answer, e);
+            if (groups != null && stopped) {
+                // workers that outlived close(): no write of their own into the journal
+                reply = handler.unaudited(answer, new StorageException("the KDC is stopping"));
+            } else {
+                try {
+                    ticketEvents.record(answer.issue().event());
+                    reply = handler.issued(answer);
+                } catch (BastionException | RuntimeException e) {
+                    reply = handler.unaudited(answer, e);
+                }
             }
             send.accept(reply);
             return;
@@ -484,6 +490,7 @@ public final class BastionKdc implements AutoCloseable {
         if (network != null) {
             throw new IllegalStateException("the KDC is started already");
         }
+        stopped = false;
         principals.ensureKrbtgt();
         if (groups != null) {
             committer =
@@ -579,6 +586,7 @@ public final class BastionKdc implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (network != null) {
+            stopped = true;
             network.close(); // its workers have handed over their last events
             network = null;
             closeCommitter(); // keeps those and sends their answers (or fails to: closed)

@@ -2,7 +2,6 @@ package org.bastionforest.kerberos;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -874,26 +873,24 @@ final class KdcHandler {
         }
     }
 
-    /** SHA-256 of the authenticator's client, time, microseconds and checksum, length-prefixed. */
-    private static byte[] replayKey(Authenticator auth) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] cname =
-                    String.valueOf(auth.getCname())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            byte[] cksum = auth.getCksum().getChecksum();
-            ByteBuffer fixed = ByteBuffer.allocate(4 + 8 + 4 + 4);
-            fixed.putInt(cname.length)
-                    .putLong(auth.getCtime().getTime())
-                    .putInt(auth.getCusec())
-                    .putInt(cksum.length);
-            sha.update(fixed.array());
-            sha.update(cname);
-            sha.update(cksum);
-            return sha.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /**
+     * Salted SHA-256 (the replay cache's secret) of the authenticator's client, time, microseconds
+     * and checksum, length-prefixed.
+     */
+    private byte[] replayKey(Authenticator auth) {
+        MessageDigest sha = replays.keyDigest();
+        byte[] cname =
+                String.valueOf(auth.getCname()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] cksum = auth.getCksum().getChecksum();
+        ByteBuffer fixed = ByteBuffer.allocate(4 + 8 + 4 + 4);
+        fixed.putInt(cname.length)
+                .putLong(auth.getCtime().getTime())
+                .putInt(auth.getCusec())
+                .putInt(cksum.length);
+        sha.update(fixed.array());
+        sha.update(cname);
+        sha.update(cksum);
+        return sha.digest();
     }
 
     private List<AuthorizationDataEntry> requestAuthorizationData(

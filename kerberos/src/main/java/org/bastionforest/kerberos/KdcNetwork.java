@@ -185,6 +185,11 @@ final class KdcNetwork implements AutoCloseable {
         return (int) udp.stream().distinct().count();
     }
 
+    /** Whether any UDP thread is still alive (tests: none after {@link #close()}). */
+    boolean udpThreadsAlive() {
+        return udpThreads.stream().anyMatch(Thread::isAlive);
+    }
+
     boolean isRunning() {
         return running && loop.isAlive() && udpThreads.stream().allMatch(Thread::isAlive);
     }
@@ -252,7 +257,13 @@ final class KdcNetwork implements AutoCloseable {
         } catch (IOException e) {
             supported = false;
         }
-        REUSE_PORT = supported;
+        // only Linux spreads unicast datagrams over the group (macOS and older BSDs deliver them
+        // all to one socket)
+        REUSE_PORT =
+                supported
+                        && System.getProperty("os.name", "")
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .startsWith("linux");
     }
 
     /**
@@ -265,6 +276,15 @@ final class KdcNetwork implements AutoCloseable {
                 new InetSocketAddress(options.host(), 0).getAddress()
                         instanceof java.net.Inet6Address;
         List<DatagramChannel> sockets = new ArrayList<>();
+        if (reusePort && options.udpPort() > 0) {
+            // a fixed port held by anyone else fails here, as without SO_REUSEPORT, instead of
+            // being shared silently with another KDC of the same user
+            try (DatagramChannel probe =
+                    DatagramChannel.open(
+                            v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
+                probe.bind(new InetSocketAddress(options.host(), options.udpPort()));
+            }
+        }
         try {
             int port = options.udpPort();
             for (int i = 0; i < (reusePort ? options.workerThreads() : 1); i++) {
@@ -326,7 +346,8 @@ final class KdcNetwork implements AutoCloseable {
                                 LOG.debug("UDP reply not sent ({})", e.getClass().getSimpleName());
                             }
                         });
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // this thread is the only reader of its socket: it must not end here
                 LOG.warn("kerberos.failed: {}", e.getClass().getSimpleName(), e);
             } finally {
                 if (answering.decrementAndGet() == 0) {
@@ -433,6 +454,7 @@ final class KdcNetwork implements AutoCloseable {
 
     private void submit(Runnable work, Runnable onReject) {
         answering.incrementAndGet();
+        boolean accepted = false;
         try {
             workers.execute(
                     () -> {
@@ -444,14 +466,17 @@ final class KdcNetwork implements AutoCloseable {
                             }
                         }
                     });
+            accepted = true;
         } catch (RejectedExecutionException e) {
-            if (answering.decrementAndGet() == 0) {
-                idle.run();
-            }
             LOG.warn("kerberos.overloaded: request dropped");
             if (onReject != null) {
                 onReject.run();
                 selector.wakeup();
+            }
+        } finally {
+            // not accepted (rejected, or a thread could not be made): never to be answered
+            if (!accepted && answering.decrementAndGet() == 0) {
+                idle.run();
             }
         }
     }

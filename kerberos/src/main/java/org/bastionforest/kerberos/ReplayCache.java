@@ -1,7 +1,6 @@
 package org.bastionforest.kerberos;
 
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * cannot check.
  */
 final class ReplayCache {
-    /** The most authenticators remembered at once (about 32 MiB of tables at most). */
+    /** The most authenticators remembered at once (32 to 64 MiB of tables when full). */
     static final int MAX_ENTRIES = 1_000_000;
 
     /** What {@link #firstSeen} found. */
@@ -46,6 +45,24 @@ final class ReplayCache {
 
     ReplayCache(int maxEntries) {
         this.maxEntries = maxEntries;
+        new java.security.SecureRandom().nextBytes(salt);
+    }
+
+    /** A secret of this cache: keys are unpredictable, so no one can aim them at one slot. */
+    private final byte[] salt = new byte[32];
+
+    /**
+     * A SHA-256 to derive an authenticator's key with: already fed this cache's secret salt, so
+     * that a client cannot choose authenticators whose keys crowd one part of a table.
+     */
+    java.security.MessageDigest keyDigest() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(salt);
+            return sha;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /**
@@ -87,15 +104,17 @@ final class ReplayCache {
         if (last >= nowSecond || !purgedUpTo.compareAndSet(last, nowSecond)) {
             return;
         }
-        for (Iterator<Map.Entry<Long, Bucket>> it = buckets.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Bucket> e = it.next();
-            if (e.getKey() < nowSecond) {
-                Bucket b = e.getValue();
+        for (Map.Entry<Long, Bucket> e : buckets.entrySet()) {
+            Bucket b = e.getValue();
+            // only the purge that removes this very bucket uncounts it (purges may overlap, and a
+            // later bucket of the same second is another one)
+            if (e.getKey() < nowSecond && buckets.remove(e.getKey(), b)) {
                 synchronized (b) {
-                    b.dropped = true;
-                    entries.addAndGet(-b.size);
+                    if (!b.dropped) {
+                        b.dropped = true;
+                        entries.addAndGet(-b.size);
+                    }
                 }
-                it.remove();
             }
         }
     }

@@ -95,17 +95,17 @@ final class TicketCommitter implements AutoCloseable {
             while (queue.size() >= CAPACITY && !closing) {
                 room.awaitUninterruptibly();
             }
-            if (closing) {
-                then.accept(new StorageException("the KDC is stopping"));
+            if (!closing) {
+                queue.add(new Waiting(event, then, System.nanoTime()));
+                if (queue.size() == 1 || queue.size() >= MAX_GROUP) {
+                    changed.signal();
+                }
                 return;
-            }
-            queue.add(new Waiting(event, then, System.nanoTime()));
-            if (queue.size() == 1 || queue.size() >= MAX_GROUP) {
-                changed.signal();
             }
         } finally {
             lock.unlock();
         }
+        release(then, new StorageException("the KDC is stopping")); // outside the lock
     }
 
     /** Tells the writer that no request is being answered any more: a waiting group goes now. */
@@ -126,12 +126,41 @@ final class TicketCommitter implements AutoCloseable {
     }
 
     private void run() {
-        while (true) {
-            List<Waiting> group = next();
-            if (group == null) {
-                return;
+        try {
+            while (true) {
+                List<Waiting> group = next();
+                if (group == null) {
+                    return;
+                }
+                write(group);
             }
-            write(group);
+        } catch (RuntimeException | Error e) {
+            LOG.error("kerberos.ticket-audit: the committer stopped: {}", e.toString());
+        } finally {
+            // stopping, normally or not: nothing waits for ever, no worker stays blocked
+            List<Waiting> left;
+            lock.lock();
+            try {
+                closing = true;
+                left = new ArrayList<>(queue);
+                queue.clear();
+                room.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            StorageException stopped = new StorageException("ticket audit stopped");
+            for (Waiting w : left) {
+                release(w.then(), stopped);
+            }
+        }
+    }
+
+    /** Calls {@code then}; whatever it throws stays here (the other tickets are still released). */
+    private static void release(Consumer<StorageException> then, StorageException failure) {
+        try {
+            then.accept(failure);
+        } catch (RuntimeException | Error e) {
+            LOG.warn("kerberos.reply-failed: {}", e.getClass().getSimpleName());
         }
     }
 
@@ -186,11 +215,7 @@ final class TicketCommitter implements AutoCloseable {
             failure = new StorageException("ticket audit failed: " + e, e);
         }
         for (Waiting w : group) {
-            try {
-                w.then().accept(failure);
-            } catch (RuntimeException e) {
-                LOG.warn("kerberos.reply-failed: {}", e.getClass().getSimpleName());
-            }
+            release(w.then(), failure);
         }
     }
 

@@ -305,6 +305,29 @@ class KdcNetworkIT {
                                     .records())
                     .as("ticket events go to the journal, not the SQL log")
                     .isEmpty();
+
+            // the journal fails (closed, as when its disk does): refused over both transports
+            j.journal.close();
+            for (boolean tcp : new boolean[] {true, false}) {
+                AsReq req = new AsReq();
+                req.setReqBody(
+                        raw.body(
+                                RawClient.user("alice"),
+                                raw.krbtgt(),
+                                Instant.now().plusSeconds(600)));
+                org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
+                        new org.apache.kerby.kerberos.kerb.type.pa.PaData();
+                pa.addElement(raw.encTimestamp(key, Instant.now()));
+                req.setPaData(pa);
+                byte[] bytes = KrbCodec.encode(req);
+                byte[] reply =
+                        tcp
+                                ? exchangeTcp(j.kdc.tcpPort(), bytes)
+                                : exchangeUdp(j.kdc.udpPort(), bytes);
+                assertThat(((KrbError) RawClient.decode(reply)).getErrorCode())
+                        .isEqualTo(KrbErrorCode.KDC_ERR_SVC_UNAVAILABLE);
+            }
+            assertThat(j.journal.head().seq()).isEqualTo(clients * each);
         }
     }
 
@@ -363,7 +386,8 @@ class KdcNetworkIT {
             } finally {
                 network.close();
             }
-            assertThat(network.isRunning()).isFalse();
+            assertThat(network.udpThreadsAlive()).as("UDP threads ended").isFalse();
+            assertThat(network.answering()).isZero();
             // every socket closed: the port binds again without SO_REUSEPORT
             try (DatagramSocket again =
                     new DatagramSocket(

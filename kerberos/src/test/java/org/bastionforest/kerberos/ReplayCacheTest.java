@@ -106,4 +106,56 @@ class ReplayCacheTest {
         assertThat(first.get()).isEqualTo(20_000);
         assertThat(cache.size()).isEqualTo(20_000);
     }
+
+    @Test
+    void purgesOverlappingInsertsAsTimeMoves_thenTheCountStaysExact() throws Exception {
+        ReplayCache cache = new ReplayCache();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                done.add(
+                        pool.submit(
+                                () -> {
+                                    SplittableRandom r = new SplittableRandom(thread);
+                                    for (int i = 0; i < 50_000; i++) {
+                                        // each thread's clock lags or leads a little: purges of
+                                        // several seconds overlap with inserts into them
+                                        Instant now = NOW.plusSeconds(i / 500 + r.nextInt(3));
+                                        cache.firstSeen(
+                                                r.nextLong(),
+                                                r.nextLong(),
+                                                now,
+                                                now.plusSeconds(r.nextInt(4)));
+                                    }
+                                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(cache.size()).isPositive();
+        cache.purge(NOW.plusSeconds(3600));
+        assertThat(cache.size()).as("every entry uncounted exactly once").isZero();
+    }
+
+    @Test
+    void keysAreSaltedPerCache_soNoClientCanAimThemAtOneSlot() {
+        ReplayCache a = new ReplayCache();
+        ReplayCache b = new ReplayCache();
+        byte[] same = "the same authenticator".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.security.MessageDigest da = a.keyDigest();
+        java.security.MessageDigest db = b.keyDigest();
+        da.update(same);
+        db.update(same);
+        assertThat(da.digest()).isNotEqualTo(db.digest());
+        java.security.MessageDigest again = a.keyDigest();
+        again.update(same);
+        java.security.MessageDigest da2 = a.keyDigest();
+        da2.update(same);
+        assertThat(again.digest()).as("stable within one cache").isEqualTo(da2.digest());
+    }
 }

@@ -249,4 +249,60 @@ class TicketCommitterTest {
         assertThat(journal.head().seq()).isEqualTo(TicketCommitter.CAPACITY + 2L);
         assertThat(groups).allMatch(n -> n <= TicketCommitter.MAX_GROUP);
     }
+
+    @Test
+    void whenAReplyCallbackThrows_thenTheOthersAreStillReleased_andTheCommitterGoesOn()
+            throws Exception {
+        TicketCommitter c = committer(Duration.ofSeconds(30));
+        answering.set(3);
+        CompletableFuture<Released> before = submit(c, 1);
+        c.submit(
+                ticket(2),
+                f -> {
+                    throw new IllegalStateException("a reply that cannot be sent");
+                });
+        c.submit(
+                ticket(3),
+                f -> {
+                    throw new StackOverflowError("an error in a reply");
+                });
+        CompletableFuture<Released> after = submit(c, 4);
+        answering.set(0);
+        c.wake();
+        assertThat(before.get(5, TimeUnit.SECONDS).failure()).isNull();
+        assertThat(after.get(5, TimeUnit.SECONDS).failure()).isNull();
+        assertThat(c.isRunning()).isTrue();
+        assertThat(submit(c, 5).get(5, TimeUnit.SECONDS).onDisk()).isEqualTo(5);
+    }
+
+    @Test
+    void whenTheWriterDies_thenEveryWaitingTicketIsRefused_andNoWorkerWaitsForEver()
+            throws Exception {
+        // an Error on the writer thread (memory, say) kills it: simulated by an answering count
+        // that throws while the writer looks at it
+        TicketCommitter dying =
+                new TicketCommitter(
+                        events -> journal.appendAll(events),
+                        () -> {
+                            throw new OutOfMemoryError("simulated");
+                        },
+                        "dying-committer",
+                        Duration.ofSeconds(30));
+        try {
+            CompletableFuture<Released> reply = submitUnread(dying, 1);
+            assertThat(reply.get(5, TimeUnit.SECONDS).failure())
+                    .hasMessageContaining("ticket audit stopped");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (dying.isRunning() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(dying.isRunning()).isFalse();
+            // later tickets are refused at once, not queued for no one
+            assertThat(submitUnread(dying, 2).get(5, TimeUnit.SECONDS).failure())
+                    .hasMessageContaining("stopping");
+            assertThat(journal.head().seq()).isZero();
+        } finally {
+            dying.close();
+        }
+    }
 }

@@ -146,4 +146,38 @@ class AuditJsonTest {
         assertThat(bulk.details()).containsEntry("none", "");
         assertThat(bulk.details()).isInstanceOf(java.util.SortedMap.class);
     }
+
+    /**
+     * Known answers, computed by the Jackson-based implementation (jackson-databind 2.22.4) before
+     * the hand-written one replaced it: stored hashes must keep verifying whatever Jackson on the
+     * class path does later.
+     */
+    @Test
+    void knownAnswer_fromTheJacksonImplementation() throws Exception {
+        AuditEvent event =
+                new AuditEvent(
+                        "kerberos.ticket.issued",
+                        Instant.parse("2026-11-23T12:34:56.123456Z"),
+                        "alice@BASTION.TEST",
+                        Optional.of("alice"),
+                        Optional.empty(),
+                        Optional.of(UUID.fromString("00000000-0000-4000-8000-000000000002")),
+                        Map.of(
+                                "reason",
+                                "line\nbreak \"quoted\" back\\slash tab\t \u0001 caf\u00e9"
+                                        + " \u2028 \ud83d\ude00 a/b \u007f",
+                                "exchange",
+                                "AS"));
+        UUID id = UUID.fromString("00000000-0000-4000-8000-000000000001");
+        String hash = AuditLog.hash(id, event, AuditLog.json(event.details()), AuditLog.GENESIS);
+        assertThat(hash)
+                .isEqualTo("ad7577ec79fa71e89d7aff37d12b786ebf1a51b9e3076d017f609a2267c91685");
+        String line = AuditLog.jsonLine(new AuditRecord(7, id, event, AuditLog.GENESIS, hash));
+        assertThat(
+                        HexFormat.of()
+                                .formatHex(
+                                        MessageDigest.getInstance("SHA-256")
+                                                .digest(line.getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("8c3c4fa6ecc38adf6532758eb65dab1631a700bf261841cdc4287da18a85b7b4");
+    }
 }
