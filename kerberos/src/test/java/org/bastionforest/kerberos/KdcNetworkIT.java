@@ -256,18 +256,7 @@ class KdcNetworkIT {
                             pool.submit(
                                     () -> {
                                         for (int i = 0; i < each; i++) {
-                                            AsReq req = new AsReq();
-                                            req.setReqBody(
-                                                    raw.body(
-                                                            RawClient.user("alice"),
-                                                            raw.krbtgt(),
-                                                            Instant.now().plusSeconds(600)));
-                                            org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
-                                                    new org.apache.kerby.kerberos.kerb.type.pa
-                                                            .PaData();
-                                            pa.addElement(raw.encTimestamp(key, Instant.now()));
-                                            req.setPaData(pa);
-                                            byte[] bytes = KrbCodec.encode(req);
+                                            byte[] bytes = preauthenticatedAs(raw, key);
                                             byte[] reply =
                                                     tcp
                                                             ? exchangeTcp(j.kdc.tcpPort(), bytes)
@@ -309,17 +298,7 @@ class KdcNetworkIT {
             // the journal fails (closed, as when its disk does): refused over both transports
             j.journal.close();
             for (boolean tcp : new boolean[] {true, false}) {
-                AsReq req = new AsReq();
-                req.setReqBody(
-                        raw.body(
-                                RawClient.user("alice"),
-                                raw.krbtgt(),
-                                Instant.now().plusSeconds(600)));
-                org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
-                        new org.apache.kerby.kerberos.kerb.type.pa.PaData();
-                pa.addElement(raw.encTimestamp(key, Instant.now()));
-                req.setPaData(pa);
-                byte[] bytes = KrbCodec.encode(req);
+                byte[] bytes = preauthenticatedAs(raw, key);
                 byte[] reply =
                         tcp
                                 ? exchangeTcp(j.kdc.tcpPort(), bytes)
@@ -396,6 +375,20 @@ class KdcNetworkIT {
                 assertThat(again.getLocalPort()).isEqualTo(port);
             }
         }
+    }
+
+    /** Alice's AS-REQ for a TGT with a fresh PA-ENC-TIMESTAMP, encoded. */
+    private static byte[] preauthenticatedAs(
+            RawClient raw, org.apache.kerby.kerberos.kerb.type.base.EncryptionKey key)
+            throws Exception {
+        AsReq req = new AsReq();
+        req.setReqBody(
+                raw.body(RawClient.user("alice"), raw.krbtgt(), Instant.now().plusSeconds(600)));
+        org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
+                new org.apache.kerby.kerberos.kerb.type.pa.PaData();
+        pa.addElement(raw.encTimestamp(key, Instant.now()));
+        req.setPaData(pa);
+        return KrbCodec.encode(req);
     }
 
     private static byte[] exchangeTcp(int port, byte[] bytes) throws Exception {
