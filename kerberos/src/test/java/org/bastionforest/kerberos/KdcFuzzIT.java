@@ -607,11 +607,40 @@ class KdcFuzzIT {
         }
     }
 
+    /**
+     * Kerby's decode of {@code bytes}. Kerby's parser is recursive: what overflows this thread's
+     * stack (frames are larger before the JIT compiles them) is decoded again on a thread with a
+     * large stack, so that classification does not depend on how deep the caller happens to be.
+     */
     private static KrbMessage decode(byte[] bytes) throws IOException {
         try {
             return KrbCodec.decodeMessage(ByteBuffer.wrap(bytes));
         } catch (RuntimeException e) {
             throw new IOException("undecodable", e);
+        } catch (StackOverflowError e) {
+            java.util.concurrent.CompletableFuture<KrbMessage> result =
+                    new java.util.concurrent.CompletableFuture<>();
+            Thread big =
+                    new Thread(
+                            null,
+                            () -> {
+                                try {
+                                    result.complete(KrbCodec.decodeMessage(ByteBuffer.wrap(bytes)));
+                                } catch (Exception | StackOverflowError again) {
+                                    result.completeExceptionally(again);
+                                }
+                            },
+                            "fuzz-decode",
+                            256L << 20);
+            big.start();
+            try {
+                return result.get();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", ie);
+            } catch (java.util.concurrent.ExecutionException ee) {
+                throw new IOException("undecodable even with a large stack", ee.getCause());
+            }
         }
     }
 
