@@ -272,25 +272,23 @@ final class KdcNetwork implements AutoCloseable {
      */
     static List<DatagramChannel> udpSockets(BastionKdc.Options options, boolean reusePort)
             throws IOException {
-        boolean v6 =
+        StandardProtocolFamily family =
                 new InetSocketAddress(options.host(), 0).getAddress()
-                        instanceof java.net.Inet6Address;
+                                instanceof java.net.Inet6Address
+                        ? StandardProtocolFamily.INET6
+                        : StandardProtocolFamily.INET;
         List<DatagramChannel> sockets = new ArrayList<>();
         if (reusePort && options.udpPort() > 0) {
             // a fixed port held by anyone else fails here, as without SO_REUSEPORT, instead of
             // being shared silently with another KDC of the same user
-            try (DatagramChannel probe =
-                    DatagramChannel.open(
-                            v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
+            try (DatagramChannel probe = DatagramChannel.open(family)) {
                 probe.bind(new InetSocketAddress(options.host(), options.udpPort()));
             }
         }
         try {
             int port = options.udpPort();
             for (int i = 0; i < (reusePort ? options.workerThreads() : 1); i++) {
-                DatagramChannel c =
-                        DatagramChannel.open(
-                                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                DatagramChannel c = DatagramChannel.open(family);
                 sockets.add(c);
                 if (reusePort) {
                     c.setOption(StandardSocketOptions.SO_REUSEPORT, true);

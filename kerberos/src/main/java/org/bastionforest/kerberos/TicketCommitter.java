@@ -175,22 +175,18 @@ final class TicketCommitter implements AutoCloseable {
                 changed.awaitUninterruptibly();
             }
             long deadline = queue.peekFirst().since() + maxWaitNanos;
-            while (!closing && queue.size() < MAX_GROUP && answering.getAsInt() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
+            try {
+                while (!closing && queue.size() < MAX_GROUP && answering.getAsInt() > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    changed.awaitNanos(left);
                 }
-                changed.awaitNanos(left);
+            } catch (InterruptedException e) {
+                // not interrupted by this class; the group goes now
             }
             List<Waiting> group = new ArrayList<>(Math.min(queue.size(), MAX_GROUP));
-            while (group.size() < MAX_GROUP && !queue.isEmpty()) {
-                group.add(queue.pollFirst());
-            }
-            room.signalAll();
-            return group;
-        } catch (InterruptedException e) {
-            // not interrupted by this class; the group goes now
-            List<Waiting> group = new ArrayList<>();
             while (group.size() < MAX_GROUP && !queue.isEmpty()) {
                 group.add(queue.pollFirst());
             }

@@ -116,19 +116,10 @@ class KdcNetworkIT {
                         d.ticketAudit());
         try (KdcFixture slow = new KdcFixture(options)) {
             slow.kdc.principals().setPassword(ALICE, PASSWORD.toCharArray());
-            RawClient raw = new RawClient(slow.kdc);
-            AsReq req = new AsReq();
-            req.setReqBody(
-                    raw.body(
-                            RawClient.user("alice"), raw.krbtgt(), Instant.now().plusSeconds(600)));
-            org.apache.kerby.kerberos.kerb.type.pa.PaData pa =
-                    new org.apache.kerby.kerberos.kerb.type.pa.PaData();
-            pa.addElement(
-                    raw.encTimestamp(
-                            RawClient.passwordKey("alice", KdcFixture.REALM, PASSWORD),
-                            Instant.now()));
-            req.setPaData(pa);
-            byte[] preauthenticated = KrbCodec.encode(req);
+            byte[] preauthenticated =
+                    preauthenticatedAs(
+                            new RawClient(slow.kdc),
+                            RawClient.passwordKey("alice", KdcFixture.REALM, PASSWORD));
             // the grant look-up takes longer than the idle timeout: the selector drops the
             // connection, then the worker's answer fails on the closed channel
             slow.grantsOverride =
