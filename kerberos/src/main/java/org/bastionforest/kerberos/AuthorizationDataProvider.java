@@ -80,9 +80,11 @@ public interface AuthorizationDataProvider {
      * @param kdcKey the current krbtgt key of the realm (for the PAC KDC signature)
      * @param previous the authorization data of the ticket presented (the TGT, or the ticket being
      *     renewed), empty for AS
-     * @param previousKdcKey the krbtgt key that protected the presented TGT (to verify its PAC's
-     *     KDC signature); empty for AS
-     * @param pacRequested false when the client sent PA-PAC-REQUEST with include-pac FALSE (AS)
+     * @param previousKdcKey the krbtgt key to verify the KDC signature of the presented ticket's
+     *     PAC with: the key that protected the presented TGT, or for a renewed service ticket the
+     *     current krbtgt key; empty for AS
+     * @param pacRequested false when the client sent PA-PAC-REQUEST with include-pac FALSE (AS), or
+     *     when a renewed service ticket carried no PAC
      */
     record TicketContext(
             Kind kind,

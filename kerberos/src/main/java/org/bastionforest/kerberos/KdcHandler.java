@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.apache.kerby.kerberos.kerb.KrbCodec;
 import org.apache.kerby.kerberos.kerb.KrbConstant;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
 import org.apache.kerby.kerberos.kerb.KrbException;
@@ -34,7 +33,6 @@ import org.apache.kerby.kerberos.kerb.type.base.EtypeInfo2Entry;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
 import org.apache.kerby.kerberos.kerb.type.base.KrbError;
 import org.apache.kerby.kerberos.kerb.type.base.KrbMessage;
-import org.apache.kerby.kerberos.kerb.type.base.KrbMessageType;
 import org.apache.kerby.kerberos.kerb.type.base.LastReq;
 import org.apache.kerby.kerberos.kerb.type.base.LastReqEntry;
 import org.apache.kerby.kerberos.kerb.type.base.LastReqType;
@@ -67,6 +65,8 @@ import org.bastionforest.kerberos.PrincipalStore.Identity;
 import org.bastionforest.kerberos.PrincipalStore.StoredKey;
 import org.bastionforest.kerberos.crypto.KerberosCrypto;
 import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
+import org.bastionforest.kerberos.der.DerException;
+import org.bastionforest.kerberos.der.KdcCodec;
 import org.bastionforest.shadowgroups.audit.AuditEvent;
 import org.bastionforest.shadowgroups.errors.BastionException;
 import org.bastionforest.shadowgroups.model.Sid;
@@ -145,9 +145,13 @@ final class KdcHandler {
         try {
             KrbMessage message;
             try {
-                message = KrbCodec.decodeMessage(ByteBuffer.wrap(request));
-            } catch (Exception | StackOverflowError e) {
-                throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable message");
+                message = KdcCodec.decodeRequest(request);
+            } catch (DerException e) {
+                if (e.badVersion()) {
+                    throw new KdcFailure(KrbErrorCode.KDC_ERR_BAD_PVNO, "not Kerberos 5");
+                }
+                throw new KdcFailure(
+                        KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable request: " + e.getMessage());
             }
             Ticketed t;
             if (message instanceof AsReq as) {
@@ -244,7 +248,7 @@ final class KdcHandler {
             error.setEdata(edata);
         }
         try {
-            return KrbCodec.encode(error);
+            return KdcCodec.encode(error);
         } catch (KrbException | RuntimeException e) {
             if (req != null) {
                 // a name echoed from the request does not encode: answer without it
@@ -363,7 +367,7 @@ final class KdcHandler {
         PaData padata = new PaData();
         padata.addElement(
                 new PaDataEntry(
-                        PaDataType.ETYPE_INFO2, KrbCodec.encode(etypeInfo2(List.of(replyKey)))));
+                        PaDataType.ETYPE_INFO2, KdcCodec.encode(etypeInfo2(List.of(replyKey)))));
         rep.setPaData(padata);
         EncryptedData enc =
                 KerberosCrypto.seal(
@@ -414,16 +418,16 @@ final class KdcHandler {
             MethodData methods = new MethodData();
             methods.add(new PaDataEntry(PaDataType.ENC_TIMESTAMP, new byte[0]));
             methods.add(
-                    new PaDataEntry(PaDataType.ETYPE_INFO2, KrbCodec.encode(etypeInfo2(usable))));
+                    new PaDataEntry(PaDataType.ETYPE_INFO2, KdcCodec.encode(etypeInfo2(usable))));
             throw new KdcFailure(
                     KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED,
                     "pre-authentication required for " + client.name(),
-                    KrbCodec.encode(methods));
+                    KdcCodec.encode(methods));
         }
         EncryptedData data;
         try {
-            data = KrbCodec.decode(encTs.getPaDataValue(), EncryptedData.class);
-        } catch (KrbException | RuntimeException | StackOverflowError e) {
+            data = KdcCodec.decode(encTs.getPaDataValue(), EncryptedData.class);
+        } catch (DerException e) {
             throw new KdcFailure(KrbErrorCode.KDC_ERR_PREAUTH_FAILED, "undecodable timestamp");
         }
         StoredKey key =
@@ -521,14 +525,15 @@ final class KdcHandler {
         }
         ApReq apReq;
         try {
-            apReq = KrbCodec.decode(apReqEntry.getPaDataValue(), ApReq.class);
-        } catch (KrbException | RuntimeException | StackOverflowError e) {
-            throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable AP-REQ");
+            apReq = KdcCodec.decode(apReqEntry.getPaDataValue(), ApReq.class);
+        } catch (DerException e) {
+            if (e.badVersion()) {
+                throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_BADVERSION, "not Kerberos 5");
+            }
+            throw new KdcFailure(
+                    KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "undecodable AP-REQ: " + e.getMessage());
         }
-        requireMsgType(apReq, KrbMessageType.AP_REQ);
-        if (apReq.getPvno() != KrbConstant.KRB_V5
-                || apReq.getTicket() == null
-                || apReq.getTicket().getTktvno() != KrbConstant.KRB_V5) {
+        if (apReq.getTicket().getTktvno() != KrbConstant.KRB_V5) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_BADVERSION, "not Kerberos 5");
         }
         Ticket presented = apReq.getTicket();
@@ -770,10 +775,15 @@ final class KdcHandler {
                         kerbyKey(ticketKey),
                         kerbyKey(krbtgtNow),
                         previous,
-                        presentedServer.equals(krbtgtPrincipal())
-                                ? Optional.of(kerbyKey(presentedKey))
-                                : Optional.empty(),
-                        true);
+                        // a service ticket's PAC is signed with the krbtgt key too: a renewal
+                        // checks it, so that one made with the service's key alone gets no PAC
+                        // of the KDC (a krbtgt key rotated since then makes it fail: refused)
+                        Optional.of(
+                                kerbyKey(
+                                        presentedServer.equals(krbtgtPrincipal())
+                                                ? presentedKey
+                                                : krbtgtNow)),
+                        presentedServer.equals(krbtgtPrincipal()) || carriesPac(previous));
         entries.addAll(authz.authorizationData(context));
 
         EncTicketPart part = new EncTicketPart();
@@ -912,9 +922,12 @@ final class KdcHandler {
                                     Key.SESSION);
             List<AuthorizationDataEntry> out = new ArrayList<>();
             for (AuthorizationDataEntry e : ad.getElements()) {
-                if (isPac(e) || e.getAuthzType() == AuthorizationType.AD_WIN2K_PAC) {
+                if (holds(e, KDC_ONLY, 0)) {
                     throw new KdcFailure(
-                            KrbErrorCode.KDC_ERR_POLICY, "a client may not supply a PAC");
+                            KrbErrorCode.KDC_ERR_POLICY,
+                            "authorization data only a KDC may supply (ad-type "
+                                    + e.getAuthzType().getValue()
+                                    + " or inside)");
                 }
                 out.add(e);
             }
@@ -924,51 +937,88 @@ final class KdcHandler {
         }
     }
 
-    /** True for AD-IF-RELEVANT holding AD-WIN2K-PAC (the provider rebuilds those). */
+    /**
+     * True for an entry that holds AD-WIN2K-PAC, directly or inside AD-IF-RELEVANT containers
+     * (MIT's services search containers recursively), and for a container that does not decode or
+     * nests deeper than four: fail closed, the provider builds the PAC anew.
+     */
     static boolean isPac(AuthorizationDataEntry e) {
+        return holds(e, PAC_ONLY, 0);
+    }
+
+    /**
+     * Authorization data only a KDC may put into a ticket (RFC 4120 5.2.6, MS-PAC): a client's
+     * enc-authorization-data holding one of these, at any depth of AD-IF-RELEVANT, is refused, and
+     * so are the containers the KDC does not look into (AD-AND-OR, AD-INTENDED-FOR-SERVER and
+     * -APPLICATION-CLASS).
+     */
+    private static final Set<AuthorizationType> KDC_ONLY =
+            Set.of(
+                    AuthorizationType.AD_INTENDED_FOR_SERVER,
+                    AuthorizationType.AD_INTENDED_FOR_APPLICATION_CLASS,
+                    AuthorizationType.AD_KDC_ISSUED,
+                    AuthorizationType.AD_AND_OR,
+                    AuthorizationType.AD_MANDATORY_FOR_KDC,
+                    AuthorizationType.AD_CAMMAC,
+                    AuthorizationType.AD_AUTHENTICATION_INDICATOR,
+                    AuthorizationType.AD_WIN2K_PAC);
+
+    private static final Set<AuthorizationType> PAC_ONLY = Set.of(AuthorizationType.AD_WIN2K_PAC);
+
+    /**
+     * Whether a renewed service ticket had a PAC (an AD-IF-RELEVANT with AD-WIN2K-PAC, as the
+     * provider writes it): only then does the renewal get one, after its KDC signature verified.
+     */
+    private static boolean carriesPac(List<AuthorizationDataEntry> previous) {
+        for (AuthorizationDataEntry e : previous) {
+            if (e.getAuthzType() != AuthorizationType.AD_IF_RELEVANT) {
+                continue;
+            }
+            try {
+                for (AuthorizationDataEntry i :
+                        KdcCodec.decodeContainer(e.getAuthzData()).getElements()) {
+                    if (i.getAuthzType() == AuthorizationType.AD_WIN2K_PAC) {
+                        return true;
+                    }
+                }
+            } catch (DerException ex) {
+                // not a container: no PAC
+            }
+        }
+        return false;
+    }
+
+    private static boolean holds(
+            AuthorizationDataEntry e, Set<AuthorizationType> types, int depth) {
+        if (types.contains(e.getAuthzType())) {
+            return true;
+        }
         if (e.getAuthzType() != AuthorizationType.AD_IF_RELEVANT) {
             return false;
         }
-        try {
-            AuthorizationData inner = KrbCodec.decode(e.getAuthzData(), AuthorizationData.class);
-            return inner.getElements().stream()
-                    .anyMatch(i -> i.getAuthzType() == AuthorizationType.AD_WIN2K_PAC);
-        } catch (KrbException | RuntimeException | StackOverflowError ex) {
-            return false;
+        if (depth >= 4) {
+            return true;
         }
+        AuthorizationData inner;
+        try {
+            // the inner entries are only looked at (the container is copied whole): any ad-type
+            inner = KdcCodec.decodeContainer(e.getAuthzData());
+        } catch (DerException ex) {
+            return true;
+        }
+        for (AuthorizationDataEntry i : inner.getElements()) {
+            if (holds(i, types, depth + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- shared
 
-    private static void requireMsgType(KrbMessage message, KrbMessageType expected)
-            throws KdcFailure {
-        KrbMessageType actual;
-        try {
-            actual = message.getMsgType();
-        } catch (RuntimeException e) {
-            actual = null; // absent or not a number
-        }
-        if (actual != expected) {
-            throw new KdcFailure(
-                    KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "msg-type does not match the message");
-        }
-    }
-
     private KdcReqBody checkCommon(KdcReq req) throws KdcFailure {
-        try {
-            // Kerby decodes what it cannot encode again (an empty INTEGER becomes null), and
-            // names and addresses of the request are copied into tickets and errors
-            KrbCodec.encode(req);
-        } catch (KrbException | RuntimeException | StackOverflowError e) {
-            throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "request does not re-encode");
-        }
-        if (req.getPvno() != KrbConstant.KRB_V5) {
-            throw new KdcFailure(KrbErrorCode.KDC_ERR_BAD_PVNO, "not Kerberos 5");
-        }
-        // Kerby dispatches on the application tag and does not check the msg-type field against
-        // it; RFC 4120 (and MIT) refuse a request whose msg-type is not its own (found by
-        // KdcFuzzIT)
-        requireMsgType(req, req instanceof AsReq ? KrbMessageType.AS_REQ : KrbMessageType.TGS_REQ);
+        // KdcCodec decoded it strictly: pvno 5, the msg-type of its application tag, and only
+        // values its encoder writes again (names and addresses are copied into tickets and errors)
         KdcReqBody body = req.getReqBody();
         if (body == null || body.getSname() == null || body.getKdcOptions() == null) {
             throw new KdcFailure(KrbErrorCode.KRB_ERR_GENERIC, "incomplete request");
@@ -1154,7 +1204,7 @@ final class KdcHandler {
     }
 
     private static byte[] encode(KrbMessage message) throws KrbException {
-        return KrbCodec.encode(message);
+        return KdcCodec.encode(message);
     }
 
     private static TransitedEncoding emptyTransited() {

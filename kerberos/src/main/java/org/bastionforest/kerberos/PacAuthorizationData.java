@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import org.apache.kerby.kerberos.kerb.KrbCodec;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
 import org.apache.kerby.kerberos.kerb.KrbException;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationType;
+import org.bastionforest.kerberos.der.DerException;
+import org.bastionforest.kerberos.der.KdcCodec;
 import org.bastionforest.kerberos.pac.Pac;
 import org.bastionforest.kerberos.pac.PacBuilder;
 import org.bastionforest.kerberos.pac.PacException;
@@ -105,13 +106,13 @@ public final class PacAuthorizationData implements AuthorizationDataProvider {
             return out;
         }
         try {
-            AuthorizationData inner = KrbCodec.decode(e.getAuthzData(), AuthorizationData.class);
+            AuthorizationData inner = KdcCodec.decodeContainer(e.getAuthzData());
             for (AuthorizationDataEntry i : inner.getElements()) {
                 if (i.getAuthzType() == AuthorizationType.AD_WIN2K_PAC) {
                     out.add(i.getAuthzData());
                 }
             }
-        } catch (KrbException | RuntimeException | StackOverflowError ex) {
+        } catch (DerException ex) {
             // not a PAC container: nothing to verify
         }
         return out;

@@ -360,6 +360,130 @@ class KdcHandlerTest {
         }
     }
 
+    static Stream<Object[]> clientAuthorizationData() {
+        byte[] pac = {1, 0, 0, 0};
+        // ad-type 141 (KERB-AD-RESTRICTION-ENTRY), which Kerby does not know, inside AD-IF-RELEVANT
+        byte[] unknownInner =
+                RawClient.der(
+                        0x30,
+                        RawClient.der(
+                                0x30,
+                                RawClient.der(
+                                        0xa0, RawClient.der(0x02, new byte[] {0, (byte) 0x8d})),
+                                RawClient.der(0xa1, RawClient.der(0x04, new byte[] {7}))));
+        return Stream.of(
+                new Object[] {
+                    "PAC", new AuthorizationDataEntry(AuthorizationType.AD_WIN2K_PAC, pac), false
+                },
+                new Object[] {
+                    "PAC in AD-IF-RELEVANT",
+                    relevant(new AuthorizationDataEntry(AuthorizationType.AD_WIN2K_PAC, pac)),
+                    false
+                },
+                new Object[] {
+                    "PAC two containers deep",
+                    relevant(
+                            relevant(
+                                    new AuthorizationDataEntry(
+                                            AuthorizationType.AD_WIN2K_PAC, pac))),
+                    false
+                },
+                new Object[] {
+                    "AD-KDC-ISSUED",
+                    new AuthorizationDataEntry(AuthorizationType.AD_KDC_ISSUED, pac),
+                    false
+                },
+                new Object[] {
+                    "AD-MANDATORY-FOR-KDC in AD-IF-RELEVANT",
+                    relevant(
+                            new AuthorizationDataEntry(
+                                    AuthorizationType.AD_MANDATORY_FOR_KDC, pac)),
+                    false
+                },
+                new Object[] {
+                    "AD-IF-RELEVANT that does not decode",
+                    new AuthorizationDataEntry(
+                            AuthorizationType.AD_IF_RELEVANT, new byte[] {0x30, 0x05, 1}),
+                    false
+                },
+                new Object[] {
+                    "five containers deep",
+                    relevant(
+                            relevant(
+                                    relevant(
+                                            relevant(
+                                                    relevant(
+                                                            new AuthorizationDataEntry(
+                                                                    AuthorizationType.OSF_DCE,
+                                                                    pac)))))),
+                    false
+                },
+                new Object[] {
+                    "AD-IF-RELEVANT around an ad-type Kerby does not know",
+                    new AuthorizationDataEntry(AuthorizationType.AD_IF_RELEVANT, unknownInner),
+                    true
+                },
+                new Object[] {
+                    "OSF-DCE", new AuthorizationDataEntry(AuthorizationType.OSF_DCE, pac), true
+                });
+    }
+
+    private static AuthorizationDataEntry relevant(AuthorizationDataEntry inner) {
+        return new AuthorizationDataEntry(AuthorizationType.AD_IF_RELEVANT, container(inner));
+    }
+
+    private static byte[] container(AuthorizationDataEntry inner) {
+        org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData ad =
+                new org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData();
+        ad.addElement(inner);
+        try {
+            return KrbCodec.encode(ad);
+        } catch (KrbException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A client's enc-authorization-data is copied into the ticket, except what only a KDC may put
+     * there: a PAC at any depth of AD-IF-RELEVANT, KDC-issued and mandatory-for-KDC data, and
+     * containers that do not decode or nest too deep are refused (KDC_ERR_POLICY).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clientAuthorizationData")
+    void tgsReq_withEncAuthorizationData_thenKdcOnlyDataRefusedOtherCopied(
+            String what, AuthorizationDataEntry entry, boolean accepted) throws Exception {
+        RawClient.Creds tgt = client.tgt("alice", PASSWORD, Instant.now().plusSeconds(600));
+        KdcReqBody body =
+                client.body(
+                        null,
+                        RawClient.service("HTTP", "web.bastion.test"),
+                        Instant.now().plusSeconds(300));
+        org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData ad =
+                new org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData();
+        ad.addElement(entry);
+        body.setEncryptedAuthorizationData(
+                org.apache.kerby.kerberos.kerb.common.EncryptionUtil.seal(
+                        ad,
+                        tgt.sessionKey(),
+                        org.apache.kerby.kerberos.kerb.type.base.KeyUsage.TGS_REQ_AD_SESSKEY));
+        KrbMessage reply =
+                client.send(
+                        client.tgsReq(
+                                tgt,
+                                "alice",
+                                body,
+                                CheckSumType.HMAC_SHA1_96_AES256,
+                                Instant.now()));
+        if (accepted) {
+            assertThat(reply).as(what).isInstanceOf(TgsRep.class);
+        } else {
+            assertThat(reply).as(what).isInstanceOf(KrbError.class);
+            assertThat(((KrbError) reply).getErrorCode())
+                    .as(what)
+                    .isEqualTo(KrbErrorCode.KDC_ERR_POLICY);
+        }
+    }
+
     @Test
     void tgsReq_tillBeyondTgtEnd_thenTicketEndsAtTgtEnd() throws Exception {
         RawClient.Creds tgt = client.tgt("alice", PASSWORD, Instant.now().plusSeconds(600));

@@ -13,6 +13,8 @@ import org.apache.kerby.kerberos.kerb.type.base.EncryptedData;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionKey;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionType;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
+import org.bastionforest.kerberos.der.DerException;
+import org.bastionforest.kerberos.der.KdcCodec;
 
 /**
  * The KDC's encryption and keyed checksums, on Kerby's message types: the AES enctypes by {@link
@@ -35,7 +37,7 @@ public final class KerberosCrypto {
     public static EncryptedData seal(
             Asn1Encodeable message, EncryptionKey key, KeyUsage usage, Key kind)
             throws KrbException {
-        byte[] encoded = KrbCodec.encode(message);
+        byte[] encoded = KdcCodec.encode(message);
         EncryptionType type = key.getKeyType();
         if (!isAes(type)) {
             return EncryptionHandler.encrypt(encoded, key, usage);
@@ -77,7 +79,14 @@ public final class KerberosCrypto {
         } else {
             plain = EncryptionHandler.decrypt(data, key, usage);
         }
-        return KrbCodec.decode(plain, type);
+        if (!KdcCodec.decodes(type)) {
+            return KrbCodec.decode(plain, type);
+        }
+        try {
+            return KdcCodec.decode(plain, type);
+        } catch (DerException e) {
+            throw new KrbException("undecodable " + type.getSimpleName() + ": " + e.getMessage());
+        }
     }
 
     /** The keyed checksum of {@code type} over {@code data}. */

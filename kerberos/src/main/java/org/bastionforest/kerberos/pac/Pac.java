@@ -1,6 +1,5 @@
 package org.bastionforest.kerberos.pac;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -19,6 +18,7 @@ import org.apache.kerby.kerberos.kerb.type.base.EncryptionType;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
 import org.bastionforest.kerberos.crypto.KerberosCrypto;
 import org.bastionforest.kerberos.crypto.KerberosCrypto.Key;
+import org.bastionforest.kerberos.der.KdcCodec;
 import org.bastionforest.shadowgroups.model.Sid;
 
 /**
@@ -298,8 +298,8 @@ public final class Pac {
         inner.add(new AuthorizationDataEntry(AuthorizationType.AD_WIN2K_PAC, pacBytes.clone()));
         byte[] innerDer;
         try {
-            innerDer = inner.encode();
-        } catch (IOException e) {
+            innerDer = KdcCodec.encode(inner);
+        } catch (KrbException e) {
             throw new PacException("cannot DER-encode AD-WIN2K-PAC", e);
         }
         AuthorizationData outer = new AuthorizationData();
