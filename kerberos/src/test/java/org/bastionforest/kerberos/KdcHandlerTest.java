@@ -622,6 +622,62 @@ class KdcHandlerTest {
         assertThat(reply).isInstanceOf(KrbError.class);
     }
 
+    /**
+     * Renewing a service ticket: its PAC (which the KDC signs with the krbtgt key) is checked with
+     * the krbtgt key, and a ticket that had none gets none, so that a ticket made with the
+     * service's key alone cannot be turned into one with a KDC-signed PAC.
+     */
+    @Test
+    void tgsReq_renewServiceTicket_thenKrbtgtKeyChecksItsPacAndNoPacIsAdded() throws Exception {
+        AccessRequest sql = fx.grant(BOB, SQL, Duration.ofMinutes(10));
+        try {
+            var web = RawClient.service("HTTP", "web.bastion.test");
+            RawClient.Creds tgt =
+                    client.tgt(
+                            "bob", PASSWORD, Instant.now().plusSeconds(300), KdcOption.RENEWABLE);
+            KdcReqBody body =
+                    client.body(null, web, Instant.now().plusSeconds(300), KdcOption.RENEWABLE);
+            TgsRep rep =
+                    (TgsRep)
+                            client.send(
+                                    client.tgsReq(
+                                            tgt,
+                                            "bob",
+                                            body,
+                                            CheckSumType.HMAC_SHA1_96_AES256,
+                                            Instant.now()));
+            EncTgsRepPart part = RawClient.open(rep, tgt);
+            assertThat(part.getFlags().isFlagSet(TicketFlag.RENEWABLE)).isTrue();
+            assertThat(ISSUED.get(ISSUED.size() - 1).pacRequested()).as("TGS").isTrue();
+            RawClient.Creds service =
+                    new RawClient.Creds(
+                            rep.getTicket(),
+                            part.getKey(),
+                            part.getEndTime(),
+                            part.getFlags().getFlags());
+            KdcReqBody renew =
+                    client.body(null, web, Instant.now().plusSeconds(300), KdcOption.RENEW);
+            KrbMessage renewed =
+                    client.send(
+                            client.tgsReq(
+                                    service,
+                                    "bob",
+                                    renew,
+                                    CheckSumType.HMAC_SHA1_96_AES256,
+                                    Instant.now()));
+            assertThat(renewed).isInstanceOf(TgsRep.class);
+            AuthorizationDataProvider.TicketContext context = ISSUED.get(ISSUED.size() - 1);
+            assertThat(context.kind()).isEqualTo(AuthorizationDataProvider.Kind.RENEW);
+            assertThat(context.previousKdcKey()).isPresent();
+            assertThat(context.previousKdcKey().get().getKeyData())
+                    .as("the krbtgt key, not the service's")
+                    .isEqualTo(context.kdcKey().getKeyData());
+            assertThat(context.pacRequested()).as("the renewed ticket had no PAC").isFalse();
+        } finally {
+            fx.requests.close(sql.id(), BOB, "done");
+        }
+    }
+
     @Test
     void tgsReq_afterGrantClosedEarly_thenSidDroppedAndRecapped() throws Exception {
         AccessRequest sql = fx.grant(BOB, SQL, Duration.ofMinutes(10));
