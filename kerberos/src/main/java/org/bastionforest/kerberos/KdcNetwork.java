@@ -6,7 +6,6 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -76,11 +75,8 @@ final class KdcNetwork implements AutoCloseable {
         ByteBuffer body;
         volatile ByteBuffer out;
 
-        /**
-         * Accepted or last answered: a request must arrive (and be answered) within the idle
-         * timeout.
-         */
-        volatile long since = System.nanoTime();
+        /** Accepted: its request must arrive (and be answered) within the idle timeout. */
+        final long since = System.nanoTime();
 
         /** Set by the one {@link #drop} that counts: a connection is uncounted once. */
         final java.util.concurrent.atomic.AtomicBoolean dropped =
@@ -407,10 +403,10 @@ final class KdcNetwork implements AutoCloseable {
     /**
      * On a worker (or the thread that released the answer): writes the answer at once
      * (non-blocking: a KDC reply fits the socket's send buffer nearly always); only what does not
-     * fit is left to the selector. Reading resumes without waking the selector: the interest change
-     * takes effect at its next select, at the latest after {@link #SELECT_TIMEOUT_MS} — what a
-     * client that sends a second request on the same connection may wait, and how long a closed
-     * connection may linger.
+     * fit is left to the selector. Once the answer is written the connection is closed: one request
+     * per connection, as MIT's and Heimdal's KDCs serve TCP (clients open a connection per request)
+     * — which spares the selector a wake-up, an interest change and the reading of the client's
+     * close per request.
      */
     private void reply(SelectionKey key, Conn c, byte[] reply) {
         ByteBuffer out = ByteBuffer.allocate(4 + reply.length);
@@ -433,20 +429,13 @@ final class KdcNetwork implements AutoCloseable {
             selector.wakeup();
             return;
         }
-        c.since = System.nanoTime();
-        try {
-            key.interestOps(SelectionKey.OP_READ);
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // dropped meanwhile (closed by the selector), or the KDC is closing: nothing to resume
-        }
+        drop(key, c);
     }
 
     private void write(SelectionKey key, Conn c) throws IOException {
         c.channel.write(c.out);
         if (!c.out.hasRemaining()) {
-            c.out = null;
-            c.since = System.nanoTime();
-            key.interestOps(SelectionKey.OP_READ);
+            drop(key, c);
         }
     }
 

@@ -66,14 +66,14 @@ class KdcNetworkIT {
         }
     }
 
+    /** One request per connection, as MIT's KDC serves TCP: the KDC closes it after the answer. */
     @Test
-    void tcp_severalRequestsOnOneConnection_thenEachAnsweredInTurn() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
-            s.setSoTimeout(5000);
-            DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            for (int i = 0; i < 5; i++) {
-                long start = System.nanoTime();
+    void tcp_afterTheAnswer_thenTheKdcClosesTheConnection() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {
+                s.setSoTimeout(5000);
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                DataInputStream in = new DataInputStream(s.getInputStream());
                 out.writeInt(request.length);
                 out.write(request);
                 out.flush();
@@ -83,12 +83,8 @@ class KdcNetworkIT {
                                 ((KrbError) KrbCodec.decodeMessage(java.nio.ByteBuffer.wrap(reply)))
                                         .getErrorCode())
                         .isEqualTo(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
-                // reading resumes at the selector's next wake-up at the latest
-                assertThat(Duration.ofNanos(System.nanoTime() - start))
-                        .isLessThan(Duration.ofMillis(KdcNetwork.SELECT_TIMEOUT_MS + 1000));
+                assertThat(in.read()).as("closed by the KDC after its answer").isEqualTo(-1);
             }
-            s.shutdownOutput();
-            assertThat(in.read()).as("closed after the client's end").isEqualTo(-1);
         }
     }
 
