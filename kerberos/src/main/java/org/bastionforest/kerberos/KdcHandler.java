@@ -17,7 +17,6 @@ import java.util.stream.Collectors;
 import org.apache.kerby.kerberos.kerb.KrbConstant;
 import org.apache.kerby.kerberos.kerb.KrbErrorCode;
 import org.apache.kerby.kerberos.kerb.KrbException;
-import org.apache.kerby.kerberos.kerb.crypto.EncryptionHandler;
 import org.apache.kerby.kerberos.kerb.type.KerberosTime;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationData;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
@@ -319,7 +318,7 @@ final class KdcHandler {
         if (renewTill != null) {
             flags.setFlag(TicketFlag.RENEWABLE);
         }
-        EncryptionKey sessionKey = EncryptionHandler.random2Key(sessionType.kerby());
+        EncryptionKey sessionKey = KerberosCrypto.randomKey(sessionType.kerby());
         PrincipalName sname = principal(server.name());
         PrincipalName clientPrincipal = cname;
         AuthorizationDataProvider.TicketContext context =
@@ -699,7 +698,7 @@ final class KdcHandler {
             }
         } else {
             sessionType = sessionEnctype(body, server);
-            sessionKey = EncryptionHandler.random2Key(sessionType.kerby());
+            sessionKey = KerberosCrypto.randomKey(sessionType.kerby());
             Instant till = requested(body.getTill());
             end = min(till, oldEnd, now.plus(options.maxTicketLifetime()), window.cap());
             checkLifetime(now, end);

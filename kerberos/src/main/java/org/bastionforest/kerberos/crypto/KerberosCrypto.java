@@ -119,6 +119,20 @@ public final class KerberosCrypto {
                 sum.getChecksum());
     }
 
+    /**
+     * A new random key of {@code type}: for the AES enctypes (whose random-to-key is the identity,
+     * RFC 3962) from this thread's DRBG, for others from Kerby.
+     */
+    public static EncryptionKey randomKey(EncryptionType type) throws KrbException {
+        if (type == EncryptionType.AES256_CTS_HMAC_SHA1_96) {
+            return new EncryptionKey(type, Rfc3962.randomBytes(32));
+        }
+        if (type == EncryptionType.AES128_CTS_HMAC_SHA1_96) {
+            return new EncryptionKey(type, Rfc3962.randomBytes(16));
+        }
+        return EncryptionHandler.random2Key(type);
+    }
+
     private static boolean isAes(EncryptionType type) {
         return type == EncryptionType.AES256_CTS_HMAC_SHA1_96
                 || type == EncryptionType.AES128_CTS_HMAC_SHA1_96;

@@ -48,7 +48,13 @@ final class Rfc3962 {
         final Cipher ecb;
         final Cipher cbc;
         final Mac hmac;
-        final SecureRandom random = new SecureRandom();
+
+        /**
+         * Confounders and session keys: a DRBG of this thread's own (NIST SP 800-90A, seeded by the
+         * operating system). The default {@code new SecureRandom()} on Linux is NativePRNG, one
+         * lock and a read of /dev/urandom for all threads of the JVM on every call.
+         */
+        final SecureRandom random;
 
         Engines() {
             try {
@@ -58,7 +64,21 @@ final class Rfc3962 {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES or HMAC-SHA1 is not available", e);
             }
+            SecureRandom r;
+            try {
+                r = SecureRandom.getInstance("DRBG");
+            } catch (GeneralSecurityException e) {
+                r = new SecureRandom();
+            }
+            random = r;
         }
+    }
+
+    /** {@code n} random bytes from this thread's DRBG: key material. */
+    static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        ENGINES.get().random.nextBytes(b);
+        return b;
     }
 
     /** Thrown when a ciphertext does not decrypt: its integrity check failed or it is too short. */

@@ -358,4 +358,38 @@ class KerberosCryptoTest {
         random.nextBytes(b);
         return b;
     }
+
+    @Test
+    void randomKey_whenAesOrRc4_thenKeysOfTheRightLengthAndNeverTheSame() throws Exception {
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(
+                        pool.submit(
+                                () -> {
+                                    for (int i = 0; i < 2_000; i++) {
+                                        for (Aes aes : Aes.values()) {
+                                            EncryptionKey k = KerberosCrypto.randomKey(aes.type);
+                                            assertThat(k.getKeyType()).isEqualTo(aes.type);
+                                            assertThat(k.getKeyData()).hasSize(aes.length);
+                                            assertThat(seen.add(HEX.formatHex(k.getKeyData())))
+                                                    .isTrue();
+                                        }
+                                    }
+                                    return null;
+                                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(seen).hasSize(4 * 2_000 * 2);
+        EncryptionKey rc4 = KerberosCrypto.randomKey(EncryptionType.ARCFOUR_HMAC);
+        assertThat(rc4.getKeyType()).isEqualTo(EncryptionType.ARCFOUR_HMAC);
+        assertThat(rc4.getKeyData()).hasSize(16);
+    }
 }

@@ -368,8 +368,7 @@ public final class AuditJournal implements AutoCloseable {
             String prev = before.hash();
             for (Pending p : group) {
                 UUID eventId = UUID.randomUUID();
-                String hash =
-                        AuditLog.hash(eventId, p.event, AuditLog.json(p.event.details()), prev);
+                String hash = AuditLog.hash(eventId, p.event, prev);
                 AuditRecord r = new AuditRecord(++seq, eventId, p.event, prev, hash);
                 bytes.write(AuditLog.jsonLine(r).getBytes(StandardCharsets.UTF_8));
                 bytes.write('\n');

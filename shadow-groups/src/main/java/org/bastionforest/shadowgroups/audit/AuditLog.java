@@ -915,7 +915,40 @@ public final class AuditLog {
      * hashes of rows written before the hand-written form must still verify.
      */
     static String hash(UUID eventId, AuditEvent event, String details, String prevHash) {
-        StringBuilder canonical = new StringBuilder(192 + details.length() * 2);
+        return hash(eventId, event, prevHash, c -> quote(c, details), details.length() * 2);
+    }
+
+    /**
+     * {@link #hash(UUID, AuditEvent, String, String)} of the event's own details, without building
+     * their JSON first: the details are written escaped twice at once (the journal hashes every
+     * ticket's event, on the KDC's path).
+     */
+    static String hash(UUID eventId, AuditEvent event, String prevHash) {
+        Map<String, String> details = event.details();
+        int size = 16;
+        for (Map.Entry<String, String> d : details.entrySet()) {
+            size += d.getKey().length() + d.getValue().length() + 12;
+        }
+        return hash(
+                eventId,
+                event,
+                prevHash,
+                c ->
+                        quotedObject(
+                                c,
+                                details instanceof java.util.SortedMap<String, String>
+                                        ? details
+                                        : new TreeMap<>(details)),
+                size);
+    }
+
+    private static String hash(
+            UUID eventId,
+            AuditEvent event,
+            String prevHash,
+            java.util.function.Consumer<StringBuilder> details,
+            int detailsSize) {
+        StringBuilder canonical = new StringBuilder(192 + detailsSize);
         canonical.append("[1,");
         quote(canonical, eventId.toString());
         canonical.append(',');
@@ -931,7 +964,7 @@ public final class AuditLog {
         canonical.append(',');
         quoteOrNull(canonical, event.requestId().map(UUID::toString).orElse(null));
         canonical.append(',');
-        quote(canonical, details);
+        details.accept(canonical);
         canonical.append(',');
         quoteOrNull(canonical, prevHash);
         canonical.append(']');
@@ -976,6 +1009,44 @@ public final class AuditLog {
             quoteOrNull(out, e.getValue());
         }
         out.append('}');
+    }
+
+    /** What {@code quote(out, json(map))} writes, for a map in key order. */
+    private static void quotedObject(StringBuilder out, Map<String, String> map) {
+        out.append("\"{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            quotedString(out, e.getKey());
+            out.append(':');
+            if (e.getValue() == null) {
+                out.append("null");
+            } else {
+                quotedString(out, e.getValue());
+            }
+        }
+        out.append("}\"");
+    }
+
+    /** {@code s} quoted as a JSON string, and that quoted again without its outer quotes. */
+    private static void quotedString(StringBuilder out, String s) {
+        boolean plain = true;
+        for (int i = 0; i < s.length() && plain; i++) {
+            char c = s.charAt(i);
+            plain = c >= 0x20 && c != '"' && c != '\\';
+        }
+        if (plain) {
+            out.append("\\\"").append(s).append("\\\"");
+            return;
+        }
+        StringBuilder once = new StringBuilder(s.length() + 16);
+        quote(once, s);
+        StringBuilder twice = new StringBuilder(once.length() * 2);
+        quote(twice, once.toString());
+        out.append(twice, 1, twice.length() - 1);
     }
 
     private static void quoteOrNull(StringBuilder out, String s) {

@@ -109,6 +109,9 @@ class AuditJsonTest {
             assertThat(json).isEqualTo(JACKSON.writeValueAsString(new TreeMap<>(event.details())));
             String hash = AuditLog.hash(id, event, json, prev);
             assertThat(hash).isEqualTo(jacksonHash(id, event, json, prev));
+            assertThat(AuditLog.hash(id, event, prev))
+                    .as("the journal's hash of the details, escaped twice at once")
+                    .isEqualTo(hash);
             AuditRecord record = new AuditRecord(1 + r.nextInt(1 << 20), id, event, prev, hash);
             String line = AuditLog.jsonLine(record);
             assertThat(line).isEqualTo(jacksonLine(record));
@@ -172,6 +175,7 @@ class AuditJsonTest {
         String hash = AuditLog.hash(id, event, AuditLog.json(event.details()), AuditLog.GENESIS);
         assertThat(hash)
                 .isEqualTo("ad7577ec79fa71e89d7aff37d12b786ebf1a51b9e3076d017f609a2267c91685");
+        assertThat(AuditLog.hash(id, event, AuditLog.GENESIS)).isEqualTo(hash);
         String line = AuditLog.jsonLine(new AuditRecord(7, id, event, AuditLog.GENESIS, hash));
         assertThat(
                         HexFormat.of()
