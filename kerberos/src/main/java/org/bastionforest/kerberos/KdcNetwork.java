@@ -362,39 +362,72 @@ final class KdcNetwork implements AutoCloseable {
             return;
         }
         ch.configureBlocking(false);
-        ch.register(selector, SelectionKey.OP_READ, new Conn(ch));
+        Conn c = new Conn(ch);
+        // the request usually arrives with the connection: read it at once, and register the
+        // connection with the selector only if it is not complete yet
+        int read;
+        try {
+            read = fill(c);
+        } catch (IOException e) {
+            read = DROP;
+        }
+        if (read == COMPLETE) {
+            answer(null, c);
+        } else if (read == DROP) {
+            drop(null, c);
+        } else {
+            ch.register(selector, SelectionKey.OP_READ, c);
+        }
     }
 
-    private void read(SelectionKey key, Conn c) throws IOException {
+    private static final int DROP = -1;
+    private static final int MORE = 0;
+    private static final int COMPLETE = 1;
+
+    /**
+     * Reads what has arrived of {@code c}'s request: {@link #COMPLETE}, {@link #MORE}, {@link
+     * #DROP}.
+     */
+    private int fill(Conn c) throws IOException {
         // bytes arriving do not extend the idle timeout: a client trickling a record slowly would
         // otherwise hold its connection (one of maxTcpConnections) for ever
         if (c.body == null) {
             if (c.channel.read(c.length) < 0) {
-                drop(key, c);
-                return;
+                return DROP;
             }
             if (c.length.hasRemaining()) {
-                return;
+                return MORE;
             }
             int n = c.length.getInt(0);
             if (n <= 0 || n > options.maxRequestSize()) {
                 // negative: the reserved high bit (RFC 4120 §7.2.2); too large: refuse to buffer
-                drop(key, c);
-                return;
+                return DROP;
             }
             c.body = ByteBuffer.allocate(n);
         }
         if (c.channel.read(c.body) < 0) {
+            return DROP;
+        }
+        return c.body.hasRemaining() ? MORE : COMPLETE;
+    }
+
+    private void read(SelectionKey key, Conn c) throws IOException {
+        int read = fill(c);
+        if (read == DROP) {
             drop(key, c);
-            return;
+        } else if (read == COMPLETE) {
+            key.interestOps(0);
+            answer(key, c);
         }
-        if (c.body.hasRemaining()) {
-            return;
-        }
+    }
+
+    /**
+     * Hands {@code c}'s complete request to a worker; {@code key} is null for a connection never
+     * registered with the selector (its request came with it).
+     */
+    private void answer(SelectionKey key, Conn c) {
         byte[] request = c.body.array();
         c.body = null;
-        c.length.clear();
-        key.interestOps(0);
         submit(
                 () -> responder.answer(request, reply -> reply(key, c, reply)),
                 () -> selectorTasks.add(() -> drop(key, c)));
@@ -421,8 +454,14 @@ final class KdcNetwork implements AutoCloseable {
         if (out.hasRemaining()) {
             selectorTasks.add(
                     () -> {
-                        if (key.isValid()) {
-                            c.out = out;
+                        c.out = out;
+                        if (key == null) {
+                            try {
+                                c.channel.register(selector, SelectionKey.OP_WRITE, c);
+                            } catch (IOException | RuntimeException e) {
+                                drop(null, c);
+                            }
+                        } else if (key.isValid()) {
                             key.interestOps(SelectionKey.OP_WRITE);
                         }
                     });
@@ -468,8 +507,11 @@ final class KdcNetwork implements AutoCloseable {
         }
     }
 
+    /** Closes {@code c}; {@code key} is null for a connection never registered. */
     private void drop(SelectionKey key, Conn c) {
-        key.cancel();
+        if (key != null) {
+            key.cancel();
+        }
         closeQuietly(c.channel);
         if (c.dropped.compareAndSet(false, true)) {
             connections.decrementAndGet();
