@@ -861,8 +861,10 @@ final class KdcHandler {
             throw new KdcFailure(
                     KrbErrorCode.KRB_AP_ERR_INAPP_CKSUM, "unkeyed or disabled checksum type");
         }
-        byte[] body = Der.kdcReqBody(raw);
-        if (body == null) {
+        byte[] body;
+        try {
+            body = KdcCodec.reqBodyBytes(raw);
+        } catch (DerException e) {
             throw new KdcFailure(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, "no req-body");
         }
         boolean ok;

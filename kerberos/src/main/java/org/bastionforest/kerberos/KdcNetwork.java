@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -68,6 +69,15 @@ final class KdcNetwork implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final Thread loop;
     private volatile boolean running = true;
+
+    /**
+     * Connections answered straight from accept, never registered with the selector: the idle
+     * timeout covers them too (an answer slower than it closes the connection, as for the others).
+     */
+    private final AtomicLong answeredAtAccept = new AtomicLong();
+
+    private final java.util.Set<Conn> unregistered =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static final class Conn {
         final SocketChannel channel;
@@ -190,6 +200,11 @@ final class KdcNetwork implements AutoCloseable {
         return running && loop.isAlive() && udpThreads.stream().allMatch(Thread::isAlive);
     }
 
+    /** TCP requests read as their connection was accepted (tests). */
+    long answeredAtAccept() {
+        return answeredAtAccept.get();
+    }
+
     /** Requests read and not yet answered by the responder (queued or on a worker). */
     int answering() {
         return answering.get();
@@ -233,6 +248,11 @@ final class KdcNetwork implements AutoCloseable {
                             && c.out == null
                             && now - c.since > idleNanos) {
                         drop(key, c);
+                    }
+                }
+                for (Conn c : unregistered) {
+                    if (c.out == null && now - c.since > idleNanos) {
+                        drop(null, c);
                     }
                 }
             } catch (ClosedSelectorException e) {
@@ -372,6 +392,8 @@ final class KdcNetwork implements AutoCloseable {
             read = DROP;
         }
         if (read == COMPLETE) {
+            answeredAtAccept.incrementAndGet();
+            unregistered.add(c);
             answer(null, c);
         } else if (read == DROP) {
             drop(null, c);
@@ -512,6 +534,7 @@ final class KdcNetwork implements AutoCloseable {
         if (key != null) {
             key.cancel();
         }
+        unregistered.remove(c);
         closeQuietly(c.channel);
         if (c.dropped.compareAndSet(false, true)) {
             connections.decrementAndGet();

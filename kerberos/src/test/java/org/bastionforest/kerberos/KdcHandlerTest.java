@@ -50,6 +50,7 @@ import org.apache.kerby.kerberos.kerb.type.ticket.TicketFlags;
 import org.bastionforest.shadowgroups.policy.UserId;
 import org.bastionforest.shadowgroups.request.AccessRequest;
 import org.bastionforest.shadowgroups.request.EffectiveWindow;
+import org.bastionforest.testsupport.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -281,25 +282,12 @@ class KdcHandlerTest {
                 .as("the unmodified request is answered")
                 .isInstanceOf(org.apache.kerby.kerberos.kerb.type.kdc.AsRep.class);
         byte[] msgType = {(byte) 0xa2, 3, 2, 1, 10};
-        int at = indexOf(bytes, msgType);
+        int at = Bytes.indexOf(bytes, msgType);
         assertThat(at).isPositive();
         bytes[at + 4] = 74;
         KrbMessage refused = RawClient.decode(fx.kdc.handle(bytes));
         assertThat(refused).isInstanceOf(KrbError.class);
         assertThat(((KrbError) refused).getErrorCode()).isEqualTo(KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     @Test

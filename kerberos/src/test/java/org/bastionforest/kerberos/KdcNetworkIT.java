@@ -154,6 +154,51 @@ class KdcNetworkIT {
         }
     }
 
+    /**
+     * A request read as its connection is accepted is answered without the selector watching the
+     * connection; the idle timeout closes it all the same when the answer takes longer.
+     */
+    @Test
+    void tcp_whenReadAtAcceptAndTheAnswerIsSlow_thenClosedWithinTheIdleTimeout() throws Exception {
+        BastionKdc.Options options =
+                BastionKdc.Options.defaults(KdcFixture.REALM)
+                        .withAddress("127.0.0.1", 0, -1)
+                        .withTcpIdleTimeout(Duration.ofMillis(300));
+        KdcNetwork network =
+                new KdcNetwork(
+                        options,
+                        (req, send) -> {
+                            try {
+                                Thread.sleep(1500);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            send.accept(fx.kdc.handle(req));
+                        },
+                        req -> new byte[0],
+                        () -> {});
+        try {
+            for (int i = 0; i < 20 && network.answeredAtAccept() == 0; i++) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), network.tcpPort())) {
+                    s.setSoTimeout(5000);
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                    out.writeInt(request.length);
+                    out.write(request);
+                    out.flush();
+                    long start = System.nanoTime();
+                    assertThat(s.getInputStream().read()).as("closed, not answered").isEqualTo(-1);
+                    assertThat(Duration.ofNanos(System.nanoTime() - start))
+                            .isLessThan(Duration.ofMillis(1200));
+                }
+            }
+            assertThat(network.answeredAtAccept())
+                    .as("a request read at accept among 20 connections")
+                    .isPositive();
+        } finally {
+            network.close();
+        }
+    }
+
     @Test
     void tcp_lengthAboveLimit_thenConnectionClosedWithoutBuffering() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fx.kdc.tcpPort())) {

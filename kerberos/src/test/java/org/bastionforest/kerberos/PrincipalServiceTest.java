@@ -25,6 +25,7 @@ import org.bastionforest.shadowgroups.errors.ConflictException;
 import org.bastionforest.shadowgroups.errors.InvalidInputException;
 import org.bastionforest.shadowgroups.errors.NotFoundException;
 import org.bastionforest.shadowgroups.policy.UserId;
+import org.bastionforest.testsupport.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class PrincipalServiceTest {
         for (String[] row : rows("alice@" + REALM)) {
             byte[] stored = Base64.getDecoder().decode(row[3]);
             assertThat(stored).hasSize(12 + (row[1].equals("18") ? 32 : 16) + 16);
-            assertThat(indexOf(stored, java.util.Arrays.copyOf(aes256, 8))).isEqualTo(-1);
+            assertThat(Bytes.indexOf(stored, java.util.Arrays.copyOf(aes256, 8))).isEqualTo(-1);
         }
         // another master key cannot read them: the KDC reports the store as broken
         try (var wrongKey =
@@ -310,18 +311,5 @@ class PrincipalServiceTest {
             kvnos.add(b.getInt());
         }
         return kvnos;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -131,16 +131,6 @@ final class DerReader {
         return v;
     }
 
-    boolean bool() throws DerException {
-        expect(DerWriter.BOOLEAN);
-        if (stop - start != 1) {
-            throw new DerException("bad BOOLEAN");
-        }
-        boolean v = b[start] != 0;
-        next();
-        return v;
-    }
-
     /**
      * KerberosFlags as Kerby reads them: a BIT STRING of exactly 32 bits, no unused bits; bit 0 is
      * the most significant bit of the result.

@@ -23,7 +23,6 @@ final class DerWriter {
     static final int INTEGER = 0x02;
     static final int BIT_STRING = 0x03;
     static final int OCTET_STRING = 0x04;
-    static final int BOOLEAN = 0x01;
     static final int GENERALIZED_TIME = 0x18;
     static final int GENERAL_STRING = 0x1b;
 
@@ -83,13 +82,6 @@ final class DerWriter {
             v >>= 8;
         } while (!(v == 0 && buf[pos] >= 0) && !(v == -1 && buf[pos] < 0));
         wrap(INTEGER, m);
-    }
-
-    void bool(boolean v) {
-        room(3);
-        buf[--pos] = (byte) (v ? 0xff : 0);
-        buf[--pos] = 1;
-        buf[--pos] = BOOLEAN;
     }
 
     /** A KerberosString (GeneralString); Kerby's strings hold ASCII only. */

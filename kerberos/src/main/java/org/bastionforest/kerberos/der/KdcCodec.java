@@ -126,6 +126,28 @@ public final class KdcCodec {
     }
 
     /**
+     * The req-body of a KDC-REQ exactly as its bytes arrived (the whole KDC-REQ-BODY TLV): a TGS
+     * request's checksum covers those bytes, which a re-encoding need not reproduce.
+     *
+     * @throws DerException if {@code der} is not a KDC-REQ with a req-body
+     */
+    public static byte[] reqBodyBytes(byte[] der) throws DerException {
+        DerReader top = DerReader.of(der);
+        int tag = top.peek();
+        if (tag != 0x6a && tag != 0x6c) {
+            throw new DerException("not a KDC request");
+        }
+        DerReader s = one(top.enter(tag), DerWriter.SEQUENCE);
+        while (!s.at(0xa4)) {
+            s.rawValue(); // pvno, msg-type, padata
+        }
+        DerReader body = s.explicit(4);
+        byte[] bytes = body.rawValue();
+        body.done();
+        return bytes;
+    }
+
+    /**
      * One of the types the KDC reads inside requests and tickets: {@link ApReq}, {@link
      * Authenticator}, {@link EncTicketPart}, {@link PaEncTsEnc}, {@link EncryptedData}, {@link
      * AuthorizationData}.

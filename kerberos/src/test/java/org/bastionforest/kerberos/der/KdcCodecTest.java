@@ -62,6 +62,7 @@ import org.apache.kerby.kerberos.kerb.type.ticket.EncTicketPart;
 import org.apache.kerby.kerberos.kerb.type.ticket.Ticket;
 import org.apache.kerby.kerberos.kerb.type.ticket.TicketFlags;
 import org.apache.kerby.kerberos.kerb.type.ticket.Tickets;
+import org.bastionforest.testsupport.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -139,6 +140,21 @@ class KdcCodecTest {
                     .as("round %d", i)
                     .isEqualTo(HEX.formatHex(der));
         }
+    }
+
+    @Test
+    void reqBodyBytes_whenRequestsWrittenByKerby_thenTheBodyAsItArrived() throws Exception {
+        Random r = new Random(4124);
+        for (int i = 0; i < ROUNDS; i++) {
+            KdcReq req = i % 2 == 0 ? new AsReq() : new TgsReq();
+            fillRequest(r, req);
+            assertThat(KdcCodec.reqBodyBytes(KrbCodec.encode(req)))
+                    .isEqualTo(KrbCodec.encode(req.getReqBody()));
+        }
+        assertThatThrownBy(() -> KdcCodec.reqBodyBytes(KrbCodec.encode(apReq(r))))
+                .isInstanceOf(DerException.class);
+        byte[] noBody = der(0x6c, der(0x30, der(0xa1, der(0x02, new byte[] {5}))));
+        assertThatThrownBy(() -> KdcCodec.reqBodyBytes(noBody)).isInstanceOf(DerException.class);
     }
 
     @Test
@@ -497,7 +513,7 @@ class KdcCodecTest {
         fillRequest(new Random(6), req);
         byte[] der = KrbCodec.encode(req);
         byte[] msgType = {(byte) 0xa2, 3, 2, 1, 10};
-        int at = indexOf(der, msgType);
+        int at = Bytes.indexOf(der, msgType);
         byte[] wrongType = der.clone();
         wrongType[at + 4] = 12;
         assertThatThrownBy(() -> KdcCodec.decodeRequest(wrongType))
@@ -505,7 +521,7 @@ class KdcCodecTest {
                 .matches(e -> !((DerException) e).badVersion());
         byte[] pvno = {(byte) 0xa1, 3, 2, 1, 5};
         byte[] wrongVersion = der.clone();
-        wrongVersion[indexOf(der, pvno) + 4] = 4;
+        wrongVersion[Bytes.indexOf(der, pvno) + 4] = 4;
         assertThatThrownBy(() -> KdcCodec.decodeRequest(wrongVersion))
                 .isInstanceOf(DerException.class)
                 .matches(e -> ((DerException) e).badVersion());
@@ -1011,18 +1027,5 @@ class KdcCodecTest {
                                         0x30,
                                         der(0xa0, der(0x02, new byte[] {18})),
                                         der(0xa2, der(0x04, new byte[] {1}))))));
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

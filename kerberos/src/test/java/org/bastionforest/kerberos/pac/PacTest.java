@@ -21,6 +21,7 @@ import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationDataEntry;
 import org.apache.kerby.kerberos.kerb.type.ad.AuthorizationType;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptionKey;
 import org.bastionforest.shadowgroups.model.Sid;
+import org.bastionforest.testsupport.Bytes;
 import org.junit.jupiter.api.Test;
 
 class PacTest {
@@ -209,7 +210,7 @@ class PacTest {
     void parse_whenSidHasSixteenSubAuthorities_thenPacException() throws Exception {
         byte[] bytes = alice().encode(serviceKey, krbtgtKey);
         byte[] domainSid = DOMAIN.toBytes();
-        int at = indexOf(bytes, domainSid);
+        int at = Bytes.indexOf(bytes, domainSid);
         assertThat(at).isPositive();
         byte[] bad = bytes.clone();
         bad[at + 1] = 16;
@@ -296,18 +297,5 @@ class PacTest {
         for (int i = 0; i < 4; i++) {
             b[at + i] = (byte) (v >>> (8 * i));
         }
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
